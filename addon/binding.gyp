@@ -1,0 +1,30 @@
+# Two targets: the Node addon (a thin executor, loaded only by src/native.ts) and the init helper
+# that the addon executes from a sealed memfd copy in the container's namespaces.
+{
+  "targets": [
+    {
+      "target_name": "tsrunc",
+      "sources": ["src/binding.cc", "src/spawn.c"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "cflags_c": ["-std=gnu11"],
+      "cflags_cc": ["-std=c++17", "-fno-exceptions"]
+    },
+    {
+      "target_name": "tsrunc-init",
+      "type": "executable",
+      "sources": [
+        "src/init/main.c",
+        "src/init/plan.c",
+        "src/init/sync.c",
+        "src/init/namespaces.c",
+        "src/init/rootfs.c",
+        "src/init/process.c"
+      ],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11", "-fno-strict-aliasing"],
+      "ldflags": ["-Wl,-z,now", "-Wl,-z,relro"]
+    }
+  ]
+}

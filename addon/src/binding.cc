@@ -1,0 +1,257 @@
+// binding.cc — the Node face of the executor. Each function is one coarse call that takes plain
+// values; policy lives in TypeScript (src/native.ts is the only importer). Failures throw an Error
+// carrying code (errno name), errno, syscall and path, which src/native.ts turns into SyscallError.
+#include <napi.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "sync.h"
+
+namespace {
+
+Napi::Value ThrowErrno(Napi::Env env, int err, const char *syscall, const char *path) {
+  const char *name = strerrorname_np(err);
+  std::string message = std::string(syscall) + (path ? std::string(" `") + path + "`" : std::string()) + ": " +
+                        strerror(err) + " (" + (name ? name : "?") + ")";
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  if (path) error.Set("path", Napi::String::New(env, path));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value ThrowType(Napi::Env env, const char *what) {
+  Napi::TypeError::New(env, what).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Object StatusObject(Napi::Env env, pid_t pid, int status) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, pid));
+  if (WIFEXITED(status)) {
+    out.Set("exitCode", Napi::Number::New(env, WEXITSTATUS(status)));
+    out.Set("signal", env.Null());
+  } else {
+    out.Set("exitCode", env.Null());
+    out.Set("signal", Napi::Number::New(env, WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  }
+  return out;
+}
+
+// spawnInit(helperPath: string, plan: Buffer): { pid, syncFd }
+Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsBuffer())
+    return ThrowType(env, "spawnInit(helperPath: string, plan: Buffer)");
+  std::string helper = info[0].As<Napi::String>();
+  Napi::Buffer<char> plan = info[1].As<Napi::Buffer<char>>();
+  struct spawn_result result;
+  struct spawn_error error = {};
+  if (tsrunc_spawn_init(helper.c_str(), plan.Data(), plan.Length(), &result, &error) < 0)
+    return ThrowErrno(env, error.err, error.syscall, error.path);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, result.pid));
+  out.Set("syncFd", Napi::Number::New(env, result.sync_fd));
+  return out;
+}
+
+// syncSend(fd, type, value): void
+Napi::Value SyncSend(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct sync_msg msg = {};
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  msg.type = info[1].As<Napi::Number>().Uint32Value();
+  msg.value = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : 0;
+  ssize_t n;
+  do n = send(fd, &msg, sizeof msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, errno, "send", "sync socket");
+  return env.Undefined();
+}
+
+// syncRecv(fd, timeoutMs): { type, err, step, value, text } | null on EOF; throws ETIMEDOUT.
+Napi::Value SyncRecv(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  struct pollfd pfd = {fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&pfd, 1, timeout);
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return ThrowErrno(env, errno, "poll", "sync socket");
+  if (ready == 0) return ThrowErrno(env, ETIMEDOUT, "recv", "sync socket");
+  struct sync_msg msg;
+  ssize_t n;
+  do n = recv(fd, &msg, sizeof msg, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == ECONNRESET) n = 0;
+  if (n < 0) return ThrowErrno(env, errno, "recv", "sync socket");
+  if (n == 0) return env.Null();
+  if ((size_t)n != sizeof msg) return ThrowErrno(env, EBADMSG, "recv", "sync socket");
+  msg.text[SYNC_TEXT_MAX - 1] = '\0';
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("type", Napi::Number::New(env, msg.type));
+  out.Set("err", Napi::Number::New(env, msg.err));
+  out.Set("step", Napi::Number::New(env, msg.step));
+  out.Set("value", Napi::Number::New(env, msg.value));
+  out.Set("text", Napi::String::New(env, msg.text));
+  return out;
+}
+
+// waitPid(pid, noHang): { pid, exitCode, signal } | null (noHang and still running)
+Napi::Value WaitPid(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  bool no_hang = info.Length() > 1 && info[1].ToBoolean();
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, no_hang ? WNOHANG : 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowErrno(env, errno, "waitpid", nullptr);
+  if (r == 0) return env.Null();
+  return StatusObject(env, r, status);
+}
+
+// Blocking waitpid on the thread pool, for `run`: the event loop stays free to forward signals.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    pid_t r;
+    do r = waitpid(pid_, &status_, 0);
+    while (r < 0 && errno == EINTR);
+    err_ = r < 0 ? errno : 0;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      ThrowErrno(env, err_, "waitpid", nullptr);
+      Napi::Error e = env.GetAndClearPendingException();
+      deferred_.Reject(e.Value());
+      return;
+    }
+    deferred_.Resolve(StatusObject(env, pid_, status_));
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value WaitPidAsync(const Napi::CallbackInfo &info) {
+  auto *worker = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// pidfdOpen(pid): fd (close-on-exec)
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) return ThrowErrno(env, errno, "pidfd_open", nullptr);
+  return Napi::Number::New(env, fd);
+}
+
+// pidfdSendSignal(pidfd, signal): void — race-free against pid reuse once the pidfd is verified
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int sig = info[1].As<Napi::Number>().Int32Value();
+  if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) < 0) return ThrowErrno(env, errno, "pidfd_send_signal", nullptr);
+  return env.Undefined();
+}
+
+// pidfdWait(pidfd, timeoutMs): boolean — true once the process has exited
+Napi::Value PidfdWait(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct pollfd pfd = {info[0].As<Napi::Number>().Int32Value(), POLLIN, 0};
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  int r;
+  do r = poll(&pfd, 1, timeout);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowErrno(env, errno, "poll", "pidfd");
+  return Napi::Boolean::New(env, r > 0);
+}
+
+// mkfifo(path, mode): void
+Napi::Value MakeFifo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  if (mkfifo(path.c_str(), mode) < 0) return ThrowErrno(env, errno, "mkfifo", path.c_str());
+  return env.Undefined();
+}
+
+// flock(fd, exclusive, nonBlocking): boolean (false only when nonBlocking and held elsewhere)
+Napi::Value Flock(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].ToBoolean() ? LOCK_EX : LOCK_SH;
+  if (info[2].ToBoolean()) op |= LOCK_NB;
+  int r;
+  do r = flock(fd, op);
+  while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  if (r < 0) return ThrowErrno(env, errno, "flock", nullptr);
+  return Napi::Boolean::New(env, true);
+}
+
+// waitGate(fifoPath, pidfd, timeoutMs): 'started' | 'exited' | 'timeout'
+Napi::Value WaitGate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int pidfd = info[1].As<Napi::Number>().Int32Value();
+  int timeout = info[2].As<Napi::Number>().Int32Value();
+  struct spawn_error error = {};
+  int r = tsrunc_wait_gate(path.c_str(), pidfd, timeout, &error);
+  if (r == -1) return ThrowErrno(env, error.err, error.syscall, error.path);
+  return Napi::String::New(env, r == 1 ? "started" : r == 0 ? "exited" : "timeout");
+}
+
+// setChildSubreaper(): void — orphans of the container reparent to us (`run`), as with runc
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return ThrowErrno(env, errno, "prctl(PR_SET_CHILD_SUBREAPER)", nullptr);
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
+  exports.Set("syncSend", Napi::Function::New(env, SyncSend));
+  exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
+  exports.Set("mkfifo", Napi::Function::New(env, MakeFifo));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("waitGate", Napi::Function::New(env, WaitGate));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsrunc, Init)

@@ -1,0 +1,109 @@
+/*
+ * init.h — tsrunc-init, the container's init until it execs the container process.
+ *
+ * It is a program of its own (started by spawn.c from a sealed memfd copy), so it is single-threaded
+ * and may use libc freely; Node never runs in the container's namespaces. It executes the plan
+ * (plan.h) in record order and makes no decisions of its own: every failure is reported to the
+ * runtime as SYNC_ERROR {step, errno, text} and the helper exits.
+ */
+#ifndef TSRUNC_INIT_H
+#define TSRUNC_INIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../plan.h"
+#include "../sync.h"
+
+struct plan_ns_join {
+	uint32_t nstype;
+	const char *path;
+};
+
+struct plan_mount {
+	uint32_t kind, options;
+	uint64_t flags, propagation, attr_set, attr_clr;
+	const char *source, *destination, *fstype, *data;
+};
+
+struct plan_device {
+	uint32_t mode, major, minor, uid, gid;
+	const char *path, *bind_source;
+};
+
+struct plan_pair {
+	const char *a, *b; /* symlink: target, linkpath; sysctl: key, value */
+};
+
+struct plan_rlimit {
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+struct plan {
+	struct plan_ns_join *joins;
+	size_t n_joins;
+	uint64_t new_ns;
+	const char *time_offsets;
+
+	const char *rootfs;
+	uint64_t propagation, propagation_after_pivot;
+	int root_readonly, no_pivot;
+	const char *exec_fifo;
+	struct plan_mount *mounts;
+	size_t n_mounts;
+	struct plan_device *devices;
+	size_t n_devices;
+	struct plan_pair *symlinks;
+	size_t n_symlinks;
+	const char **masked;
+	size_t n_masked;
+	const char **readonly;
+	size_t n_readonly;
+	const char *hostname, *domainname;
+	struct plan_pair *sysctls;
+	size_t n_sysctls;
+
+	struct plan_rlimit *rlimits;
+	size_t n_rlimits;
+	int has_oom_score_adj;
+	int32_t oom_score_adj;
+	uint32_t uid, gid, umask;
+	uint32_t *gids;
+	size_t n_gids;
+	int has_caps;
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	int no_new_privs;
+	char **argv; /* NULL-terminated */
+	size_t argc;
+	char **envp; /* NULL-terminated */
+	size_t envc;
+	const char *cwd;
+	const char *exec_path;
+};
+
+/* plan.c */
+int plan_read(int fd, struct plan *plan);
+
+/* sync.c: the channel to the runtime (SYNC_FD). */
+int sync_send(uint32_t type, int32_t value);
+int sync_wait(uint32_t expected);
+/* Reports a failure (errno `err`) of `step` with a printf-style detail, then exits(1). */
+__attribute__((noreturn, format(printf, 3, 4))) void die(enum init_step step, int err, const char *fmt, ...);
+/* Same, for the common case of the current errno and a path in backquotes (or no detail if NULL). */
+__attribute__((noreturn)) void die_path(enum init_step step, const char *path);
+
+/* namespaces.c: stage 1. Returns in the process that goes on as the container init. */
+void enter_namespaces(const struct plan *plan);
+
+/* rootfs.c: stage 2, the filesystem. Leaves the process in the container's root. */
+void setup_rootfs(const struct plan *plan);
+void finish_rootfs(const struct plan *plan);
+
+/* process.c: stage 2, the process, up to exec. */
+void setup_system(const struct plan *plan);
+__attribute__((noreturn)) void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_t inherited_umask);
+int read_cap_last_cap(void);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * main.c — tsrunc-init: runs one launch plan and becomes the container's process.
+ *
+ * Started by the runtime (spawn.c) with SYNC_FD and PLAN_FD, all signals blocked, from a sealed
+ * memfd. Stage 1 (namespaces.c) may fork the init into new pid/time namespaces; stage 2 builds the
+ * root filesystem (rootfs.c) and the process (process.c), then waits at the start gate and execs.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void reset_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* EINVAL for SIGKILL, SIGSTOP and the libc-reserved ones */
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		die(STEP_SIGNALS, errno, NULL);
+}
+
+int main(void)
+{
+	/* Not dumpable: nothing in the container may ptrace us or open our /proc files while we run. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	reset_signals();
+	mode_t inherited_umask = umask(0); /* modes in the plan are exact */
+	/* Only SYNC_FD and PLAN_FD are ours; anything else inherited is a leak. */
+	syscall(SYS_close_range, PLAN_FD + 1, ~0U, 0);
+
+	static struct plan plan;
+	if (plan_read(PLAN_FD, &plan) < 0)
+		die(STEP_READ_PLAN, errno, NULL);
+	close(PLAN_FD);
+	int cap_last_cap = read_cap_last_cap();
+
+	if (sync_wait(SYNC_GO) < 0)
+		die(STEP_SYNC, errno, NULL);
+	/* The gate lives in the runtime's state directory, which is out of reach once we have left the
+	 * host's namespaces and root: hold it by an O_PATH handle from here on. */
+	int fifo_fd = open(plan.exec_fifo, O_PATH | O_CLOEXEC);
+	if (fifo_fd < 0)
+		die_path(STEP_OPEN_FIFO, plan.exec_fifo);
+
+	enter_namespaces(&plan);
+
+	/* Stage 2: the container's init. */
+	if (setsid() < 0)
+		die(STEP_SETSID, errno, NULL);
+	setup_rootfs(&plan);
+	setup_system(&plan);
+	finish_rootfs(&plan);
+	setup_process(&plan, fifo_fd, cap_last_cap, inherited_umask);
+}

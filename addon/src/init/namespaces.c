@@ -1,0 +1,132 @@
+/*
+ * namespaces.c — stage 1: join and create the container's namespaces, then fork the init when a
+ * pid or time namespace only applies to children.
+ *
+ * Order matters (user_namespaces(7)): namespaces joined by path come first, while we still hold the
+ * host's capabilities over their owners; then a new user namespace, whose maps only the runtime (in
+ * the parent namespace) can write; then the other new namespaces, so that they are owned by it.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct {
+	uint64_t flag;
+	const char *name;
+} ns_names[] = {
+	{CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},     {CLONE_NEWNET, "network"},
+	{CLONE_NEWUTS, "uts"},   {CLONE_NEWIPC, "ipc"},  {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"},
+};
+
+/* "pid, network" for the error of a failed unshare. */
+static void describe_flags(uint64_t flags, char *out, size_t size)
+{
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof ns_names / sizeof ns_names[0]; i++) {
+		if (!(flags & ns_names[i].flag))
+			continue;
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, "%s%s", len ? ", " : "", ns_names[i].name);
+	}
+}
+
+static void join(const struct plan_ns_join *j)
+{
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_path(STEP_SETNS, j->path);
+	if (setns(fd, (int)j->nstype) < 0)
+		die_path(STEP_SETNS, j->path);
+	close(fd);
+}
+
+static void do_unshare(uint64_t flags)
+{
+	if (!flags)
+		return;
+	if (unshare((int)flags) < 0) {
+		int err = errno;
+		char names[128];
+		describe_flags(flags, names, sizeof names);
+		die(STEP_UNSHARE, err, "%s", names);
+	}
+}
+
+static void write_timens_offsets(const char *text)
+{
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
+	close(fd);
+}
+
+void enter_namespaces(const struct plan *plan)
+{
+	int fork_needed = (plan->new_ns & (CLONE_NEWPID | CLONE_NEWTIME)) != 0;
+	for (size_t i = 0; i < plan->n_joins; i++) {
+		join(&plan->joins[i]);
+		if (plan->joins[i].nstype & (CLONE_NEWPID | CLONE_NEWTIME))
+			fork_needed = 1;
+	}
+
+	if (plan->new_ns & CLONE_NEWUSER) {
+		do_unshare(CLONE_NEWUSER);
+		if (sync_send(SYNC_USERNS_MAP, getpid()) < 0 || sync_wait(SYNC_ACK) < 0)
+			die(STEP_SYNC, errno, "uid/gid maps");
+		/* Root of the new namespace, so that what follows is done with its full capabilities. */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			die(STEP_SET_IDS, errno, NULL);
+	}
+	do_unshare(plan->new_ns & ~(uint64_t)CLONE_NEWUSER);
+	if (plan->time_offsets && plan->time_offsets[0])
+		write_timens_offsets(plan->time_offsets);
+
+	if (!fork_needed) {
+		if (sync_send(SYNC_INIT_PID, getpid()) < 0)
+			die(STEP_SYNC, errno, NULL);
+		return;
+	}
+	/* The init waits on `order` until its pid has gone out, so that an early error from it cannot
+	 * reach the runtime before the pid it must reap. */
+	int order[2];
+	if (pipe2(order, O_CLOEXEC) < 0)
+		die(STEP_FORK, errno, NULL);
+	/* CLONE_PARENT: the init is the runtime's child, so it is reaped (and watched) by it, not by us. */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		die(STEP_FORK, errno, NULL);
+	if (pid == 0) {
+		char byte;
+		ssize_t n;
+		close(order[1]);
+		while ((n = read(order[0], &byte, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1) /* stage 1 could not report us: nobody would reap or kill this init */
+			_exit(1);
+		close(order[0]);
+		return;
+	}
+	if (sync_send(SYNC_INIT_PID, pid) < 0) {
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	if (write(order[1], "", 1) != 1) {
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	_exit(0);
+}

@@ -1,0 +1,220 @@
+/*
+ * process.c — stage 2, after pivot_root: the container's system settings and its process, up to
+ * the start gate and exec.
+ *
+ * Order follows runc: settings that need privilege (hostname, sysctl, rlimits, oom_score_adj) come
+ * before the identity switch; capabilities are set last, after setuid, with KEEPCAPS across it.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+int read_cap_last_cap(void)
+{
+	int last = CAP_LAST_CAP;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+static void write_file(enum init_step step, const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		die_path(step, path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		die_path(step, path);
+	close(fd);
+}
+
+/* Hostname, domainname, sysctl: in the container's own namespaces, before privileges go. */
+void setup_system(const struct plan *plan)
+{
+	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+		die(STEP_HOSTNAME, errno, "`%s`", plan->hostname);
+	if (plan->domainname && setdomainname(plan->domainname, strlen(plan->domainname)) < 0)
+		die(STEP_DOMAINNAME, errno, "`%s`", plan->domainname);
+	for (size_t i = 0; i < plan->n_sysctls; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "/proc/sys/%s", plan->sysctls[i].a);
+		write_file(STEP_SYSCTL, path, plan->sysctls[i].b);
+	}
+}
+
+static void set_rlimits(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_rlimits; i++) {
+		const struct plan_rlimit *r = &plan->rlimits[i];
+		struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
+		if (setrlimit((int)r->resource, &lim) < 0)
+			die(STEP_RLIMIT, errno, "%u", (unsigned)r->resource);
+	}
+}
+
+static void set_identity(const struct plan *plan, int cap_last_cap)
+{
+	if (plan->has_caps) {
+		for (int cap = 0; cap <= cap_last_cap; cap++) {
+			if (plan->cap_bounding & (1ULL << cap))
+				continue;
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				die(STEP_CAPS_BOUNDING, errno, "%d", cap);
+		}
+		/* Keep the permitted set across setuid, so capset below can still grant it. */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			die(STEP_CAPS, errno, NULL);
+	}
+	if (setgroups(plan->n_gids, plan->n_gids ? (gid_t *)plan->gids : NULL) < 0) {
+		/* With setgroups denied in a user namespace, an empty list is all we could ask for anyway. */
+		if (!(errno == EPERM && plan->n_gids == 0))
+			die(STEP_SETGROUPS, errno, NULL);
+	}
+	if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
+		die(STEP_SETGID, errno, "%u", (unsigned)plan->gid);
+	if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
+		die(STEP_SETUID, errno, "%u", (unsigned)plan->uid);
+	if (!plan->has_caps)
+		return;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		die(STEP_CAPS, errno, NULL);
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {
+		{(uint32_t)plan->cap_effective, (uint32_t)plan->cap_permitted, (uint32_t)plan->cap_inheritable},
+		{(uint32_t)(plan->cap_effective >> 32), (uint32_t)(plan->cap_permitted >> 32), (uint32_t)(plan->cap_inheritable >> 32)},
+	};
+	if (syscall(SYS_capset, &header, data) < 0)
+		die(STEP_CAPS, errno, NULL);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		die(STEP_CAPS, errno, "ambient");
+	for (int cap = 0; cap <= cap_last_cap; cap++) {
+		if ((plan->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			die(STEP_CAPS, errno, "ambient %d", cap);
+	}
+}
+
+/* execvp's search, done before the start gate so that a missing program fails `create`. */
+static const char *lookup_exec(const struct plan *plan, char *buf, size_t size)
+{
+	const char *name = plan->argv[0];
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			die(STEP_LOOKUP_EXEC, errno, "%s", name);
+		return name;
+	}
+	const char *dirs = plan->exec_path ? plan->exec_path : "";
+	for (const char *p = dirs;;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (len == 0)
+			snprintf(buf, size, "%s", name); /* an empty entry means the current directory */
+		else
+			snprintf(buf, size, "%.*s/%s", (int)len, p, name);
+		struct stat st;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return buf;
+		if (!colon)
+			break;
+		p = colon + 1;
+	}
+	die(STEP_LOOKUP_EXEC, ENOENT, "%s", name);
+}
+
+static void gate_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * While waiting at the gate the init may be pid 1 of its namespace, which only receives the signals
+ * it handles: so that `kill` of a created container works, terminate on each of them. execve resets
+ * caught signals to their default, so the container process never sees these handlers.
+ */
+static void handle_gate_signals(void)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = gate_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			die(STEP_SIGNALS, errno, NULL);
+}
+
+void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_t inherited_umask)
+{
+	set_rlimits(plan);
+	if (plan->has_oom_score_adj) {
+		char value[16];
+		snprintf(value, sizeof value, "%d", plan->oom_score_adj);
+		write_file(STEP_OOM_SCORE_ADJ, "/proc/self/oom_score_adj", value);
+	}
+	set_identity(plan, cap_last_cap);
+	umask(plan->umask != PLAN_UMASK_UNSET ? (mode_t)plan->umask : inherited_umask);
+	if (chdir(plan->cwd) < 0)
+		die_path(STEP_CHDIR, plan->cwd);
+	char exec_buf[PATH_MAX];
+	const char *exec_file = lookup_exec(plan, exec_buf, sizeof exec_buf);
+	if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(STEP_NO_NEW_PRIVS, errno, NULL);
+
+	/* Nothing of ours may reach the container process: every fd above stdio closes on exec. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		die(STEP_CLOSE_FDS, errno, NULL);
+	for (int fd = 0; fd < 3; fd++) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+
+	/* The gate, reached through our O_PATH handle: the state directory is not visible from here. */
+	char gate[32];
+	snprintf(gate, sizeof gate, "/proc/self/fd/%d", fifo_fd);
+	int probe = open(gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (probe >= 0)
+		close(probe);
+	else if (errno != ENXIO) /* ENXIO: no reader yet, which is what we expect */
+		die_path(STEP_OPEN_FIFO, plan->exec_fifo);
+	handle_gate_signals();
+	if (sync_send(SYNC_READY, 0) < 0)
+		die(STEP_SYNC, errno, NULL);
+	close(SYNC_FD);
+
+	int fd;
+	while ((fd = open(gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
+		_exit(1);
+	}
+	close(fd);
+	close(fifo_fd);
+	execve(exec_file, plan->argv, plan->envp);
+	dprintf(2, "tsrunc: exec `%s`: %s\n", exec_file, strerror(errno));
+	_exit(127);
+}

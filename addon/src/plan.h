@@ -1,0 +1,86 @@
+/*
+ * plan.h — the launch plan as the init helper receives it.
+ *
+ * TypeScript (src/plan/encode.ts) decides everything and serialises the plan into a memfd that the
+ * helper reads on fd PLAN_FD. The helper only executes it, in record order. Keep this file and
+ * src/plan/encode.ts in step: test/unit/plan-wire.test.ts parses this header and fails on drift.
+ *
+ * Wire format (all integers little-endian):
+ *
+ *   header:  u32 magic = PLAN_MAGIC, u32 version = PLAN_VERSION, u32 record_count
+ *   record:  u16 tag, u16 reserved (0), u32 payload_length, payload[payload_length]
+ *   payload: the fields listed for the tag, in order:
+ *              u32 / i32 / u64   fixed width
+ *              str               u32 length, bytes, one NUL (not counted in length)
+ *
+ * A record the helper does not know is an error (PLAN_TAG_UNKNOWN), never skipped: a plan that asks
+ * for something must not run without it.
+ */
+#ifndef TSRUNC_PLAN_H
+#define TSRUNC_PLAN_H
+
+#define PLAN_MAGIC 0x50525354u /* "TSRP" */
+#define PLAN_VERSION 1u
+
+/* File descriptors the helper is started with. */
+#define SYNC_FD 3 /* SOCK_SEQPACKET to the runtime, see sync.h */
+#define PLAN_FD 4 /* memfd holding the plan */
+
+enum plan_tag {
+	/* --- stage 1: namespaces (runtime namespaces, before the init is forked) --- */
+	PLAN_NS_JOIN = 1,      /* u32 nstype (CLONE_NEW*), str path. setns() in record order (user first). */
+	PLAN_NS_NEW = 2,       /* u64 flags (CLONE_NEW*). One record. CLONE_NEWUSER is unshared first and the
+	                          runtime writes the id maps (SYNC_USERNS_MAP); the rest after. */
+	PLAN_TIME_OFFSETS = 3, /* str text written to /proc/self/timens_offsets after unshare(CLONE_NEWTIME). */
+
+	/* --- stage 2: the container's filesystem (the init, in its mount namespace) --- */
+	PLAN_ROOTFS = 10,             /* str absolute host path of the rootfs (symlinks already resolved). */
+	PLAN_ROOTFS_PROPAGATION = 11, /* u64 MS_* propagation (with MS_REC) applied to "/" first,
+	                                 u64 the same applied to the new "/" after pivot_root (0 = none). */
+	PLAN_ROOT_READONLY = 12,      /* (empty) remount "/" read-only after pivot_root. */
+	PLAN_NO_PIVOT = 13,           /* (empty) MS_MOVE + chroot instead of pivot_root. */
+	PLAN_MOUNT = 14,
+	/*   u32 kind (enum plan_mount_kind), u32 options (PLAN_MOUNT_OPT_*),
+	 *   u64 flags       MS_* for mount(2); for binds, applied by a remount after the bind,
+	 *   u64 propagation MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), 0 = none,
+	 *   u64 attr_set, u64 attr_clr  MOUNT_ATTR_* applied with mount_setattr(AT_RECURSIVE), 0/0 = none,
+	 *   str source      host path for binds (absolute, resolved by TS); device or dummy otherwise,
+	 *   str destination absolute, lexically clean path inside the container (resolved in the rootfs),
+	 *   str fstype      "" for binds,
+	 *   str data        filesystem-specific options for mount(2)'s data argument, "" = NULL */
+	PLAN_DEVICE = 15,
+	/*   u32 mode (S_IFCHR/S_IFBLK/S_IFIFO | permission bits), u32 major, u32 minor, u32 uid, u32 gid,
+	 *   str path (inside the container), str bind_source ("" = mknod; else bind-mount this host path,
+	 *   used inside user namespaces where mknod is not permitted) */
+	PLAN_SYMLINK = 16,       /* str target, str linkpath (inside the container; skipped if it exists). */
+	PLAN_MASKED_PATH = 17,   /* str path: /dev/null bound over a file, read-only tmpfs over a dir. ENOENT ok. */
+	PLAN_READONLY_PATH = 18, /* str path: bind onto itself and remount read-only. ENOENT ok. */
+	PLAN_HOSTNAME = 19,      /* str */
+	PLAN_DOMAINNAME = 20,    /* str */
+	PLAN_SYSCTL = 21,        /* str path under /proc/sys ("net/ipv4/ip_forward"), str value */
+	PLAN_EXEC_FIFO = 22,     /* str host path of the start gate (a FIFO); opened O_PATH before pivot_root */
+
+	/* --- stage 2: the process --- */
+	PLAN_RLIMIT = 30,        /* u32 resource (RLIMIT_*), u64 soft, u64 hard (RLIM_INFINITY = ~0) */
+	PLAN_OOM_SCORE_ADJ = 31, /* i32 */
+	PLAN_USER = 32,          /* u32 uid, u32 gid, u32 umask (PLAN_UMASK_UNSET = leave), u32 n, u32 gids[n] */
+	PLAN_CAPS = 33,          /* u64 bounding, u64 effective, u64 permitted, u64 inheritable, u64 ambient */
+	PLAN_NO_NEW_PRIVS = 34,  /* (empty) */
+	PLAN_ARG = 35,           /* str, repeated: argv in order (argv[0] is looked up like execvp) */
+	PLAN_ENV = 36,           /* str, repeated: "KEY=value" */
+	PLAN_CWD = 37,           /* str absolute path inside the container */
+	PLAN_EXEC_PATH = 38,     /* str: the PATH used to look up argv[0] when it has no '/' */
+};
+
+enum plan_mount_kind {
+	PLAN_MOUNT_FS = 0,   /* mount(source, dest, fstype, flags, data) */
+	PLAN_MOUNT_BIND = 1, /* mount(source, dest, NULL, MS_BIND | (flags & MS_REC)), then remount with flags */
+};
+
+#define PLAN_MOUNT_OPT_FILE 0x1u           /* destination is created as an empty file, not a directory */
+#define PLAN_MOUNT_OPT_SYSFS_FALLBACK 0x2u /* sysfs: on EPERM (user namespace without its own netns),
+                                              rbind the host's /sys instead, then apply flags */
+
+#define PLAN_UMASK_UNSET 0xffffffffu
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * spawn.h — starting tsrunc-init from a multithreaded Node process, and the few other syscalls the
+ * runtime needs that Node does not expose. Plain C, no Node types, so the child path is reviewable
+ * on its own.
+ */
+#ifndef TSRUNC_SPAWN_H
+#define TSRUNC_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A failed call: which syscall, on what, and errno. */
+struct spawn_error {
+	const char *syscall;
+	const char *path;
+	int err;
+};
+
+struct spawn_result {
+	pid_t pid;   /* the helper (stage 1) */
+	int sync_fd; /* the runtime's end of the SOCK_SEQPACKET pair, close-on-exec */
+};
+
+/*
+ * Copies the helper at helper_path into a sealed memfd (once per process), writes the plan into a
+ * sealed memfd, and starts the helper with fd 3 = sync socket, fd 4 = plan, fds 0-2 inherited, all
+ * other fds closed. Returns 0, or -1 with *error filled.
+ */
+int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, struct spawn_result *result,
+		      struct spawn_error *error);
+
+/*
+ * Waits until the start gate at fifo_path delivers its byte (returns 1), the process behind pidfd
+ * exits (0), or timeout_ms passes (-2; timeout_ms < 0 waits forever). -1 with *error on failure.
+ */
+int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, struct spawn_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

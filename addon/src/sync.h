@@ -1,0 +1,98 @@
+/*
+ * sync.h — the one channel between the runtime (Node, src/runtime/create.ts) and the init helper.
+ *
+ * A SOCK_SEQPACKET socketpair: every message is one fixed-size struct sync_msg, so a read returns
+ * exactly one message, and a peer's death is an EOF (never a hang). The helper has it on SYNC_FD.
+ *
+ *   runtime (Node)                    stage 1 (tsrunc-init)              stage 2 (container init)
+ *   ──────────────                    ─────────────────────              ────────────────────────
+ *   clone + execveat(memfd) ───────▶  read the plan (PLAN_FD)
+ *   [place pid in cgroups]
+ *                          ── GO ──▶  setns(PLAN_NS_JOIN...), unshare(CLONE_NEWUSER)
+ *                ◀── USERNS_MAP(pid)  (only with a new user namespace)
+ *   write setgroups/uid_map/gid_map
+ *                          ── ACK ─▶  setresuid/gid(0), unshare(the other CLONE_NEW*),
+ *                                     timens_offsets, clone(CLONE_PARENT) ─────▶ (born; pid 1 in a
+ *                ◀── INIT_PID(pid)    _exit(0)                                    new pid namespace)
+ *   waitpid(stage 1)                                                              mounts, devices,
+ *                                                                                 pivot_root, process
+ *                ◀─────────────────────────────────────────────────── READY(0)   open(exec.fifo, O_WRONLY)
+ *   state.json, pid file; close                                                   blocks until `start`
+ *
+ *   Any failing step, in either stage:  ◀── ERROR {err = errno, step, text = "`what`"}, then exit(1).
+ *   ABORT from the runtime at any point: the helper exits(1) at once.
+ *
+ * When no fork is needed (no new or joined pid/time namespace), stage 1 sends INIT_PID with its own
+ * pid and goes on as stage 2 itself.
+ */
+#ifndef TSRUNC_SYNC_H
+#define TSRUNC_SYNC_H
+
+#include <stdint.h>
+
+#define SYNC_TEXT_MAX 512
+
+enum sync_type {
+	SYNC_GO = 1,         /* runtime → helper: proceed (the process is in its cgroups) */
+	SYNC_ACK = 2,        /* runtime → helper: the request was done */
+	SYNC_ABORT = 3,      /* runtime → helper: give up now */
+	SYNC_USERNS_MAP = 10, /* helper → runtime: value = pid whose uid_map/gid_map to write */
+	SYNC_INIT_PID = 11,   /* helper → runtime: value = the container init's pid (runtime's view) */
+	SYNC_READY = 12,      /* helper → runtime: the init waits at the start gate */
+	SYNC_ERROR = 13,      /* helper → runtime: err, step, text describe the failure */
+};
+
+/* The step that failed. Names and wording live in src/runtime/init-steps.ts (drift-tested). */
+enum init_step {
+	STEP_NONE = 0,
+	STEP_READ_PLAN = 1,       /* reading or decoding the plan */
+	STEP_SYNC = 2,            /* talking to the runtime */
+	STEP_SETNS = 3,           /* joining a namespace by path: text = path */
+	STEP_UNSHARE = 4,         /* creating namespaces: text = the namespace names */
+	STEP_SET_IDS = 5,         /* becoming root in the new user namespace */
+	STEP_TIMENS_OFFSETS = 6,  /* writing /proc/self/timens_offsets */
+	STEP_FORK = 7,            /* forking the init into the new pid namespace */
+	STEP_ROOTFS_PROPAGATION = 8, /* making "/" private (or as rootfsPropagation says) */
+	STEP_BIND_ROOTFS = 9,     /* bind-mounting the rootfs onto itself */
+	STEP_RESOLVE = 10,        /* resolving a path inside the rootfs: text = container path */
+	STEP_MKDIR = 11,          /* creating a mount point or parent directory: text = container path */
+	STEP_MOUNT = 12,          /* mount(2): text = "`source` on `destination`" */
+	STEP_REMOUNT = 13,        /* applying flags to a bind mount: text = destination */
+	STEP_MOUNT_PROPAGATION = 14, /* text = destination */
+	STEP_MOUNT_SETATTR = 15,  /* text = destination */
+	STEP_MKNOD = 16,          /* text = device path */
+	STEP_DEVICE_CHOWN = 17,   /* text = device path */
+	STEP_SYMLINK = 18,        /* text = link path */
+	STEP_OPEN_FIFO = 19,      /* opening the start gate: text = path */
+	STEP_PIVOT_ROOT = 20,     /* pivot_root or chroot: text = rootfs */
+	STEP_MASK_PATH = 21,      /* text = path */
+	STEP_READONLY_PATH = 22,  /* text = path */
+	STEP_ROOT_READONLY = 23,  /* remounting / read-only */
+	STEP_SYSCTL = 24,         /* text = /proc/sys path */
+	STEP_HOSTNAME = 25,       /* text = hostname */
+	STEP_DOMAINNAME = 26,     /* text = domainname */
+	STEP_RLIMIT = 27,         /* text = RLIMIT_ name or number */
+	STEP_OOM_SCORE_ADJ = 28,
+	STEP_SETSID = 29,
+	STEP_CAPS_BOUNDING = 30,
+	STEP_SETGROUPS = 31,
+	STEP_SETGID = 32,         /* text = gid */
+	STEP_SETUID = 33,         /* text = uid */
+	STEP_CAPS = 34,
+	STEP_NO_NEW_PRIVS = 35,
+	STEP_CHDIR = 36,          /* text = cwd */
+	STEP_LOOKUP_EXEC = 37,    /* text = argv[0]; err = ENOENT means "executable file not found in $PATH" */
+	STEP_CLOSE_FDS = 38,
+	STEP_EXEC = 39,           /* text = resolved path (only reachable as a message in tests) */
+	STEP_SIGNALS = 40,        /* resetting signal dispositions */
+};
+
+struct sync_msg {
+	uint32_t type;  /* enum sync_type */
+	int32_t err;    /* errno of the failure, 0 otherwise */
+	uint32_t step;  /* enum init_step */
+	int32_t value;  /* a pid, or 0 */
+	char text[SYNC_TEXT_MAX]; /* NUL-terminated detail, e.g. "`/proc`" */
+};
+
+#endif

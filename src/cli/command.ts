@@ -1,0 +1,35 @@
+/**
+ * The shape of one CLI command (src/cli/commands/<verb>.ts): its yargs definition plus the global
+ * options every handler receives. Handlers build arguments, call the library, print; they
+ * lazy-import the library so each invocation loads only what its command needs.
+ */
+import type { Options, PositionalOptions } from 'yargs';
+import type { LogFormat } from './log.js';
+
+/** The global flags (runc's): declared once, given to every command. */
+export interface GlobalArgs {
+  root: string;
+  log: string | undefined;
+  logFormat: LogFormat;
+  debug: boolean;
+  systemdCgroup: boolean;
+}
+
+export interface CliCommand<A> {
+  /** yargs command string, e.g. `kill <container-id> [signal]`. */
+  command: string;
+  describe: string;
+  positionals?: Record<string, PositionalOptions>;
+  options?: Record<string, Options>;
+  handler(args: A & GlobalArgs): Promise<void>;
+}
+
+/** Identity helper that checks a command module's shape. */
+export function defineCommand<A>(c: CliCommand<A>): CliCommand<A> {
+  return c;
+}
+
+/** Writes command output to stdout (synchronous for files and pipes on Linux). */
+export function print(text: string): void {
+  process.stdout.write(text);
+}

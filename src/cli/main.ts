@@ -1,0 +1,160 @@
+/**
+ * tsrunc's command line: runc's contract (../shared/design/CLI-CONTRACT.md) over the library.
+ * One error funnel: a TsruncError prints `tsrunc: <message>` (and the log record) and exits 1;
+ * anything else is a bug, reported with a pointer to --debug for its stack.
+ */
+import type { Argv } from 'yargs';
+import { TsruncError, UsageError } from '../errors.js';
+import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
+import type { CliCommand, GlobalArgs } from './command.js';
+import { createCommand } from './commands/create.js';
+import { deleteCommand } from './commands/delete.js';
+import { killCommand } from './commands/kill.js';
+import { listCommand } from './commands/list.js';
+import { runCommand } from './commands/run.js';
+import { specCommand } from './commands/spec.js';
+import { startCommand } from './commands/start.js';
+import { stateCommand } from './commands/state.js';
+import { getLog, setLog } from './context.js';
+import { CliLog, type LogFormat } from './log.js';
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
+  createCommand,
+  startCommand,
+  stateCommand,
+  killCommand,
+  deleteCommand,
+  runCommand,
+  listCommand,
+  specCommand,
+] as ReadonlyArray<CliCommand<never>>;
+
+/** runc's global flags; --systemd-cgroup, --rootless and --criu are accepted so managers can pass them. */
+export const GLOBAL_OPTIONS = {
+  root: { type: 'string', default: '/run/tsrunc', describe: 'directory for container state' },
+  log: { type: 'string', describe: 'file to write log records to (default: stderr)' },
+  'log-format': { choices: ['text', 'json'], default: 'text', describe: 'format of --log records' },
+  debug: { type: 'boolean', default: false, describe: 'log debug detail and stacks of unexpected errors' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'accepted for runc compatibility (no systemd cgroup driver yet)' },
+  rootless: { type: 'string', describe: 'accepted for runc compatibility' },
+  criu: { type: 'string', describe: 'accepted for runc compatibility' },
+} as const;
+
+/**
+ * runc (urfave/cli) takes long flags with one dash too (`-no-subreaper`, `-root=/x`), and callers
+ * use that: rewrite them to two dashes for yargs. Short flags (`-b`) and grouped ones are kept.
+ */
+export function normalizeArgs(args: readonly string[], longFlags: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(a);
+    out.push(m && longFlags.has(m[1]!) ? `-${a}` : a);
+  }
+  return out.concat(args.slice(i));
+}
+
+/**
+ * Refuses a long flag no command knows. yargs would let it swallow the next word and then
+ * complain about a missing argument instead (`create --bogus id`).
+ */
+export function rejectUnknownFlags(args: readonly string[], longFlags: ReadonlySet<string>): void {
+  for (const a of args) {
+    if (a === '--') return;
+    const m = /^--([^=]+)/.exec(a);
+    if (m && !longFlags.has(m[1]!)) throw new UsageError(`unknown flag: --${m[1]}`);
+  }
+}
+
+/** The long flag names of the globals and of every command. */
+export function longFlagNames(): Set<string> {
+  const names = new Set<string>(['help', 'version', ...Object.keys(GLOBAL_OPTIONS)]);
+  for (const c of COMMANDS) for (const o of Object.keys(c.options ?? {})) names.add(o);
+  return names;
+}
+
+/** The log settings, read before yargs runs so a usage error is logged as the caller asked. */
+export function preScanLogSettings(args: readonly string[]): { file: string | undefined; format: LogFormat; debug: boolean } {
+  let file: string | undefined;
+  let format: LogFormat = 'text';
+  let debug = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    const [flag, inline] = a.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === '--log') file = value();
+    else if (flag === '--log-format') format = value() === 'json' ? 'json' : 'text';
+    else if (flag === '--debug') debug = inline !== 'false';
+    else if (!a.startsWith('-')) break; // the command: later flags are its own
+  }
+  return { file, format, debug };
+}
+
+/** Runs a parsed command; tests replace it to check parsing alone. */
+export type Dispatch = (command: CliCommand<never>, argv: Record<string, unknown>) => Promise<void>;
+
+const runHandler: Dispatch = (command, argv) => command.handler(argv as never);
+
+/** Builds the yargs parser for `args`. */
+export async function buildParser(args: string[], dispatch: Dispatch = runHandler): Promise<Argv> {
+  const { default: yargs } = await import('yargs/yargs');
+  let parser = yargs(args)
+    .scriptName('tsrunc')
+    // `--no-pivot` and `--no-new-keyring` are flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
+    .options(GLOBAL_OPTIONS)
+    .version(`tsrunc version ${TSRUNC_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}`)
+    .help()
+    .strict()
+    .demandCommand(1, 'a command is required')
+    .recommendCommands()
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  for (const c of COMMANDS) {
+    parser = parser.command({
+      command: c.command,
+      describe: c.describe,
+      builder: (y) => {
+        for (const [name, p] of Object.entries(c.positionals ?? {})) y.positional(name, p);
+        return y.options(c.options ?? {});
+      },
+      handler: (argv) => dispatch(c, argv),
+    });
+  }
+  return parser;
+}
+
+/** Runs the CLI; resolves with the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const longFlags = longFlagNames();
+  const args = normalizeArgs(argv, longFlags);
+  const settings = preScanLogSettings(args);
+  setLog(new CliLog(settings));
+  try {
+    rejectUnknownFlags(args, longFlags);
+    const parser = await buildParser(args);
+    await parser.parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    reportError(e, settings.debug);
+    return 1;
+  }
+}
+
+function reportError(e: unknown, debug: boolean): void {
+  const log = getLog();
+  if (e instanceof TsruncError) {
+    log.error(e.message);
+    if (debug && e.cause instanceof Error) log.debug(`caused by: ${e.cause.stack ?? e.cause.message}`);
+    return;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  log.error(debug ? (err.stack ?? err.message) : `${err.message} (an unexpected error: rerun with --debug for its stack)`);
+}
+
+export type { GlobalArgs };

@@ -1,0 +1,15 @@
+/**
+ * tsrunc as a library: the OCI lifecycle for Node programs.
+ * @packageDocumentation
+ */
+export { Runtime, DEFAULT_ROOT, type RuntimeOptions } from './runtime/runtime.js';
+export type { ContainerState } from './runtime/container.js';
+export type { CreateOptions } from './runtime/create.js';
+export type { DeleteOptions } from './runtime/delete.js';
+export type { KillOptions } from './runtime/kill.js';
+export type { RunOptions, RunResult } from './runtime/run.js';
+export type { Logger } from './runtime/logger.js';
+export type { Status } from './state/status.js';
+export type { Spec } from './spec/generated/config.js';
+export { TsruncError, ConfigError, StateError, NotFoundError, UsageError, SyscallError, UnsupportedError } from './errors.js';
+export { OCI_VERSION, TSRUNC_VERSION } from './version.js';

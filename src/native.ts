@@ -1,0 +1,101 @@
+/**
+ * The only importer of the native addon (addon/src/binding.cc).
+ *
+ * It loads the `.node` lazily, once, declares its interface, and turns native failures into
+ * {@link SyscallError}. Unit tests swap the addon for a recording fake with {@link setNativeForTesting},
+ * so the whole library runs without root.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { SyscallError } from './errors.js';
+
+/** A message on the sync channel (addon/src/sync.h `struct sync_msg`). */
+export interface SyncMessage {
+  type: number;
+  err: number;
+  step: number;
+  value: number;
+  text: string;
+}
+
+/** How a child ended: exactly one of exitCode and signal is a number. */
+export interface ExitStatus {
+  pid: number;
+  exitCode: number | null;
+  signal: number | null;
+}
+
+/** The addon's functions; see addon/src/binding.cc for each. */
+export interface NativeAddon {
+  spawnInit(helperPath: string, plan: Buffer): { pid: number; syncFd: number };
+  syncSend(fd: number, type: number, value: number): void;
+  /** null on EOF (the helper is gone); throws ETIMEDOUT after timeoutMs. */
+  syncRecv(fd: number, timeoutMs: number): SyncMessage | null;
+  /** null when noHang and the child still runs. */
+  waitPid(pid: number, noHang: boolean): ExitStatus | null;
+  waitPidAsync(pid: number): Promise<ExitStatus>;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** true once the process behind pidfd has exited, false after timeoutMs. */
+  pidfdWait(pidfd: number, timeoutMs: number): boolean;
+  mkfifo(path: string, mode: number): void;
+  /** false only with nonBlocking when another process holds the lock. */
+  flock(fd: number, exclusive: boolean, nonBlocking: boolean): boolean;
+  waitGate(fifoPath: string, pidfd: number, timeoutMs: number): 'started' | 'exited' | 'timeout';
+  setChildSubreaper(): void;
+}
+
+const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));
+
+/** Absolute path of the init helper binary built next to the addon. */
+export const initHelperPath = `${buildDir}tsrunc-init`;
+
+let addon: NativeAddon | undefined;
+
+/** The addon, with every function wrapped so native errors surface as SyscallError. */
+export function native(): NativeAddon {
+  if (!addon) {
+    const raw = createRequire(import.meta.url)(`${buildDir}tsrunc.node`) as NativeAddon;
+    addon = wrap(raw);
+  }
+  return addon;
+}
+
+/** Replaces the addon (unit tests); pass undefined to go back to the real one. */
+export function setNativeForTesting(fake: NativeAddon | undefined): void {
+  addon = fake;
+}
+
+interface NativeErrorShape {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+/** Re-throws an addon error as a SyscallError (the addon already uses the same message grammar). */
+export function toSyscallError(err: unknown): unknown {
+  const e = err as NativeErrorShape;
+  if (e && typeof e.errno === 'number' && typeof e.syscall === 'string' && typeof e.code === 'string') {
+    const out = new SyscallError(e.syscall, e.path, e.errno, e.code);
+    out.cause = err;
+    return out;
+  }
+  return err;
+}
+
+function wrap(raw: NativeAddon): NativeAddon {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(raw) as Array<[string, (...args: unknown[]) => unknown]>) {
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        const result = fn(...args);
+        if (result instanceof Promise) return result.catch((e) => Promise.reject(toSyscallError(e)));
+        return result;
+      } catch (e) {
+        throw toSyscallError(e);
+      }
+    };
+  }
+  return wrapped as unknown as NativeAddon;
+}

@@ -1,0 +1,192 @@
+/**
+ * buildLaunchPlan: a validated config.json + the host's facts → the plan the init helper executes.
+ *
+ * Pure: no I/O except through `options.statSource`, so unit tests cover every policy decision
+ * (ordering, defaults, what is refused) without root.
+ */
+import { statSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import type { Spec } from '../spec/generated/config.js';
+import { planDevices, planDevSymlinks } from './devices.js';
+import type { HostInfo } from './host.js';
+import type { LaunchPlan, NamespaceJoin } from './launch-plan.js';
+import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
+import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
+import { planProcess } from './process.js';
+
+export interface PlanOptions {
+  /** Absolute bundle directory (relative bind sources resolve against it). */
+  bundle: string;
+  /** Absolute host path of the rootfs, symlinks resolved. */
+  rootfs: string;
+  /** Host path of the start gate FIFO. */
+  execFifo: string;
+  /** `--no-pivot`: chroot instead of pivot_root. */
+  noPivot: boolean;
+  host: HostInfo;
+  /** What a bind source is; defaults to stat(2). */
+  statSource?: (p: string) => SourceKind;
+}
+
+/** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
+const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
+
+/** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
+const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
+  ['/hooks', (s) => s.hooks, 'config.md#configHooks'],
+  ['/process/terminal', (s) => s.process?.terminal, 'config.md#configProcess'],
+  ['/process/apparmorProfile', (s) => s.process?.apparmorProfile, 'config.md#configLinuxProcess'],
+  ['/process/selinuxLabel', (s) => s.process?.selinuxLabel, 'config.md#configLinuxProcess'],
+  ['/process/scheduler', (s) => s.process?.scheduler, 'config.md#configLinuxProcess'],
+  ['/process/ioPriority', (s) => s.process?.ioPriority, 'config.md#configLinuxProcess'],
+  ['/process/execCPUAffinity', (s) => s.process?.execCPUAffinity, 'config.md#configLinuxProcess'],
+  ['/linux/seccomp', (s) => s.linux?.seccomp, 'config-linux.md#configLinuxSeccomp'],
+  ['/linux/personality', (s) => s.linux?.personality, 'config-linux.md#configLinuxPersonality'],
+  ['/linux/intelRdt', (s) => s.linux?.intelRdt, 'config-linux.md#configLinuxIntelRdt'],
+  ['/linux/memoryPolicy', (s) => s.linux?.memoryPolicy, 'config-linux.md#configLinuxMemoryPolicy'],
+  ['/linux/netDevices', (s) => s.linux?.netDevices, 'config-linux.md#configLinuxNetworkDevices'],
+  ['/linux/mountLabel', (s) => s.linux?.mountLabel, 'config-linux.md#configLinuxMountLabel'],
+];
+
+const PROPAGATION: Record<string, bigint> = {
+  shared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE | MS.REC,
+  private: MS.PRIVATE | MS.REC,
+  unbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** Builds the launch plan for `spec`; throws ConfigError for what cannot be honoured. */
+export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
+  const warnings: string[] = [];
+  for (const [pointer, get, section] of UNSUPPORTED) {
+    const value = get(spec);
+    if (value !== undefined && value !== false && value !== '') {
+      throw new ConfigError('config.json', pointer, 'is not supported by tsrunc yet', section);
+    }
+  }
+  const linux = spec.linux ?? {};
+  if (linux.resources !== undefined || linux.cgroupsPath !== undefined) {
+    warnings.push('linux.resources and linux.cgroupsPath are not applied: this build does not manage cgroups yet');
+  }
+  if (!spec.process) throw new ConfigError('config.json', '/process', 'is required', 'config.md#configProcess');
+
+  const ns = planNamespaces(linux.namespaces ?? []);
+  const inUserNs = ns.has('user') || options.host.inUserNamespace;
+  const mountEntries = spec.mounts ?? [];
+  const mounts = planMounts(mountEntries, {
+    bundle: options.bundle,
+    cgroups: options.host.cgroups,
+    sysfsNeedsFallback: ns.has('user') && !ns.created('network'),
+    statSource: options.statSource ?? statKind,
+  });
+  // As runc: with /dev bound from the host, the host's nodes are the container's.
+  const devBoundFromHost = mounts.some((m) => m.destination === '/dev' && m.fstype === '');
+  const sysctl = planSysctl(linux.sysctl ?? {}, ns);
+
+  return {
+    joins: ns.joins,
+    newNamespaces: ns.newFlags,
+    uidMap: ns.created('user') ? idMapText(linux.uidMappings) : '',
+    gidMap: ns.created('user') ? idMapText(linux.gidMappings) : '',
+    timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
+    rootfs: options.rootfs,
+    // As runc: rslave unless configured, so the host's unmounts still reach the container's copies.
+    rootfsPropagation: linux.rootfsPropagation ? PROPAGATION[linux.rootfsPropagation]! : MS.SLAVE | MS.REC,
+    // Applied again to the new "/" after pivot_root, only when configured (a default would undo
+    // per-mount propagation such as rshared binds).
+    rootfsPropagationAfterPivot: linux.rootfsPropagation ? PROPAGATION[linux.rootfsPropagation]! : 0n,
+    readonlyRoot: spec.root?.readonly ?? false,
+    noPivot: options.noPivot,
+    mounts,
+    devices: devBoundFromHost ? [] : planDevices(linux.devices ?? [], inUserNs),
+    symlinks: devBoundFromHost ? [] : planDevSymlinks(options.host.hasKcore),
+    maskedPaths: (linux.maskedPaths ?? []).map(cleanContainerPath),
+    readonlyPaths: (linux.readonlyPaths ?? []).map(cleanContainerPath),
+    hostname: spec.hostname,
+    domainname: spec.domainname,
+    sysctl,
+    execFifo: options.execFifo,
+    process: planProcess(spec.process, options.host.capLastCap, warnings),
+    warnings,
+  };
+}
+
+function statKind(p: string): SourceKind {
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+interface NamespacePlan {
+  joins: NamespaceJoin[];
+  newFlags: number;
+  /** The container has this namespace, new or joined. */
+  has(type: NamespaceType): boolean;
+  /** The container gets a new namespace of this type. */
+  created(type: NamespaceType): boolean;
+}
+
+function planNamespaces(entries: ReadonlyArray<{ type: string; path?: string }>): NamespacePlan {
+  const byType = new Map(entries.map((e) => [e.type as NamespaceType, e.path]));
+  if (!byType.has('mount')) {
+    throw new ConfigError('config.json', '/linux/namespaces', 'must include a mount namespace: the rootfs is set up in the container\'s own mount namespace', 'config-linux.md#configLinuxNamespaces');
+  }
+  if (byType.get('mount')) {
+    const i = entries.findIndex((e) => e.type === 'mount');
+    throw new ConfigError('config.json', `/linux/namespaces/${i}/path`, 'joining an existing mount namespace is not supported: the rootfs needs a new one', 'config-linux.md#configLinuxNamespaces');
+  }
+  let newFlags = 0;
+  const joins: NamespaceJoin[] = [];
+  for (const type of JOIN_ORDER) {
+    if (!byType.has(type)) continue;
+    const path = byType.get(type);
+    if (path) joins.push({ nstype: CLONE_NEW[type], path });
+    else newFlags |= CLONE_NEW[type];
+  }
+  return {
+    joins,
+    newFlags,
+    has: (type) => byType.has(type),
+    created: (type) => byType.has(type) && !byType.get(type),
+  };
+}
+
+function idMapText(mappings: ReadonlyArray<{ containerID: number; hostID: number; size: number }> | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function timeOffsetsText(offsets: Record<string, { secs?: number; nanosecs?: number }> | undefined): string {
+  return Object.entries(offsets ?? {})
+    .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
+    .join('');
+}
+
+/** IPC-namespaced sysctls (runc's list); net.* follow the network namespace. */
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+/**
+ * A sysctl is written through the container's /proc/sys, which for a sysctl that is not namespaced
+ * is the host's: only allow those that belong to a namespace the container has (as runc does).
+ */
+function planSysctl(sysctl: Record<string, string>, ns: NamespacePlan): Array<[string, string]> {
+  return Object.entries(sysctl).map(([key, value]) => {
+    const pointer = `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const refuse = (why: string) => new ConfigError('config.json', pointer, why, 'config-linux.md#configLinuxSysctl');
+    const dotted = key.replace(/\//g, '.');
+    if (dotted.startsWith('net.')) {
+      if (!ns.has('network')) throw refuse('net.* sysctls need a network namespace: this one would change the host');
+    } else if (IPC_SYSCTLS.has(dotted) || dotted.startsWith('fs.mqueue.')) {
+      if (!ns.has('ipc')) throw refuse('IPC sysctls need an ipc namespace: this one would change the host');
+    } else if (dotted === 'kernel.domainname') {
+      if (!ns.has('uts')) throw refuse('kernel.domainname needs a uts namespace: this one would change the host');
+    } else if (dotted === 'kernel.hostname') {
+      throw refuse('kernel.hostname conflicts with the hostname field; set "hostname" instead');
+    } else {
+      throw refuse('is not in a kernel namespace the container can have: it would change the host');
+    }
+    // Slash form keeps dots inside names (net/ipv4/conf/eth0.100/forwarding).
+    return [key.includes('/') ? key : key.replace(/\./g, '/'), value];
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * Serialises a {@link LaunchPlan} into the wire format of addon/src/plan.h.
+ *
+ * Record order is execution order on the C side, so the order here is part of the contract.
+ */
+import type { LaunchPlan } from './launch-plan.js';
+
+export const PLAN_MAGIC = 0x50525354;
+export const PLAN_VERSION = 1;
+export const PLAN_UMASK_UNSET = 0xffffffff;
+
+/** Record tags; mirror `enum plan_tag` in addon/src/plan.h (drift-tested). */
+export const PlanTag = {
+  NS_JOIN: 1,
+  NS_NEW: 2,
+  TIME_OFFSETS: 3,
+  ROOTFS: 10,
+  ROOTFS_PROPAGATION: 11,
+  ROOT_READONLY: 12,
+  NO_PIVOT: 13,
+  MOUNT: 14,
+  DEVICE: 15,
+  SYMLINK: 16,
+  MASKED_PATH: 17,
+  READONLY_PATH: 18,
+  HOSTNAME: 19,
+  DOMAINNAME: 20,
+  SYSCTL: 21,
+  EXEC_FIFO: 22,
+  RLIMIT: 30,
+  OOM_SCORE_ADJ: 31,
+  USER: 32,
+  CAPS: 33,
+  NO_NEW_PRIVS: 34,
+  ARG: 35,
+  ENV: 36,
+  CWD: 37,
+  EXEC_PATH: 38,
+} as const;
+
+type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string };
+
+class PlanWriter {
+  private readonly chunks: Buffer[] = [];
+  private count = 0;
+
+  record(tag: number, ...fields: Field[]): void {
+    const parts = fields.map(encodeField);
+    const payload = Buffer.concat(parts);
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(tag, 0);
+    head.writeUInt16LE(0, 2);
+    head.writeUInt32LE(payload.length, 4);
+    this.chunks.push(head, payload);
+    this.count++;
+  }
+
+  finish(): Buffer {
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(PLAN_MAGIC, 0);
+    header.writeUInt32LE(PLAN_VERSION, 4);
+    header.writeUInt32LE(this.count, 8);
+    return Buffer.concat([header, ...this.chunks]);
+  }
+}
+
+function encodeField(f: Field): Buffer {
+  if ('u32' in f) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(f.u32 >>> 0);
+    return b;
+  }
+  if ('i32' in f) {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(f.i32);
+    return b;
+  }
+  if ('u64' in f) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt.asUintN(64, f.u64));
+    return b;
+  }
+  const bytes = Buffer.from(f.str, 'utf8');
+  if (bytes.includes(0)) throw new Error(`plan string contains a NUL byte: ${JSON.stringify(f.str)}`);
+  const b = Buffer.alloc(4 + bytes.length + 1);
+  b.writeUInt32LE(bytes.length, 0);
+  bytes.copy(b, 4);
+  return b;
+}
+
+const u32 = (n: number): Field => ({ u32: n });
+const i32 = (n: number): Field => ({ i32: n });
+const u64 = (n: bigint): Field => ({ u64: n });
+const str = (s: string): Field => ({ str: s });
+
+/** Encodes a plan for the init helper (addon/src/plan.h). */
+export function encodePlan(plan: LaunchPlan): Buffer {
+  const w = new PlanWriter();
+  for (const j of plan.joins) w.record(PlanTag.NS_JOIN, u32(j.nstype), str(j.path));
+  w.record(PlanTag.NS_NEW, u64(BigInt(plan.newNamespaces)));
+  if (plan.timeOffsets) w.record(PlanTag.TIME_OFFSETS, str(plan.timeOffsets));
+
+  w.record(PlanTag.ROOTFS, str(plan.rootfs));
+  w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsPropagationAfterPivot));
+  if (plan.noPivot) w.record(PlanTag.NO_PIVOT);
+  w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
+  for (const m of plan.mounts) {
+    w.record(
+      PlanTag.MOUNT,
+      u32(m.kind),
+      u32(m.options),
+      u64(m.flags),
+      u64(m.propagation),
+      u64(m.attrSet),
+      u64(m.attrClr),
+      str(m.source),
+      str(m.destination),
+      str(m.fstype),
+      str(m.data),
+    );
+  }
+  for (const d of plan.devices) {
+    w.record(PlanTag.DEVICE, u32(d.mode), u32(d.major), u32(d.minor), u32(d.uid), u32(d.gid), str(d.path), str(d.bindSource));
+  }
+  for (const s of plan.symlinks) w.record(PlanTag.SYMLINK, str(s.target), str(s.linkpath));
+  for (const p of plan.maskedPaths) w.record(PlanTag.MASKED_PATH, str(p));
+  for (const p of plan.readonlyPaths) w.record(PlanTag.READONLY_PATH, str(p));
+  if (plan.readonlyRoot) w.record(PlanTag.ROOT_READONLY);
+  if (plan.hostname !== undefined) w.record(PlanTag.HOSTNAME, str(plan.hostname));
+  if (plan.domainname !== undefined) w.record(PlanTag.DOMAINNAME, str(plan.domainname));
+  for (const [key, value] of plan.sysctl) w.record(PlanTag.SYSCTL, str(key), str(value));
+
+  const p = plan.process;
+  for (const r of p.rlimits) w.record(PlanTag.RLIMIT, u32(r.resource), u64(r.soft), u64(r.hard));
+  if (p.oomScoreAdj !== undefined) w.record(PlanTag.OOM_SCORE_ADJ, i32(p.oomScoreAdj));
+  w.record(
+    PlanTag.USER,
+    u32(p.uid),
+    u32(p.gid),
+    u32(p.umask ?? PLAN_UMASK_UNSET),
+    u32(p.additionalGids.length),
+    ...p.additionalGids.map(u32),
+  );
+  if (p.capabilities) {
+    const c = p.capabilities;
+    w.record(PlanTag.CAPS, u64(c.bounding), u64(c.effective), u64(c.permitted), u64(c.inheritable), u64(c.ambient));
+  }
+  if (p.noNewPrivileges) w.record(PlanTag.NO_NEW_PRIVS);
+  for (const a of p.args) w.record(PlanTag.ARG, str(a));
+  for (const e of p.env) w.record(PlanTag.ENV, str(e));
+  w.record(PlanTag.CWD, str(p.cwd));
+  w.record(PlanTag.EXEC_PATH, str(p.execPath));
+  return w.finish();
+}

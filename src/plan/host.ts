@@ -1,0 +1,27 @@
+/**
+ * What the plan builder needs to know about the host. Detected once per create, passed in, so
+ * buildLaunchPlan itself stays a pure function that unit tests can feed any host.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { type CgroupLayout, detectCgroupLayout } from '../cgroups/detect.js';
+
+export interface HostInfo {
+  /** The runtime itself runs in a non-initial user namespace: mknod is not permitted there. */
+  inUserNamespace: boolean;
+  /** Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+  capLastCap: number;
+  cgroups: CgroupLayout;
+  /** /proc/kcore exists, so /dev/core can point at it (as runc does). */
+  hasKcore: boolean;
+}
+
+/** Reads the facts about this host from /proc. */
+export function detectHost(): HostInfo {
+  const uidMap = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
+  return {
+    inUserNamespace: !(uidMap[0] === '0' && uidMap[1] === '0' && uidMap[2] === '4294967295'),
+    capLastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
+    cgroups: detectCgroupLayout(),
+    hasKcore: existsSync('/proc/kcore'),
+  };
+}

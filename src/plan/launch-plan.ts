@@ -1,0 +1,133 @@
+/**
+ * The launch plan: everything the native init helper needs, decided in TypeScript.
+ *
+ * This is the one type that crosses into C. Every field is already resolved (absolute host paths,
+ * numeric flags, clean container paths), so the helper makes no policy decisions. The wire encoding
+ * is in ./encode.ts and addon/src/plan.h.
+ */
+
+/** A namespace joined by path with setns(2). */
+export interface NamespaceJoin {
+  /** CLONE_NEW* flag of the namespace type. */
+  nstype: number;
+  /** Absolute path in the runtime mount namespace, e.g. /proc/123/ns/net. */
+  path: string;
+}
+
+export const enum MountKind {
+  Fs = 0,
+  Bind = 1,
+}
+
+/** Options for {@link PlannedMount.options}; mirror PLAN_MOUNT_OPT_* in plan.h. */
+export const MOUNT_OPT_FILE = 0x1;
+export const MOUNT_OPT_SYSFS_FALLBACK = 0x2;
+
+export interface PlannedMount {
+  kind: MountKind;
+  /** PLAN_MOUNT_OPT_* bits. */
+  options: number;
+  /** MS_* flags for mount(2); for binds they are applied by a remount after the bind. */
+  flags: bigint;
+  /** MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE, with MS_REC when recursive; 0n for none. */
+  propagation: bigint;
+  /** MOUNT_ATTR_* to set and clear recursively with mount_setattr(2) (the spec's r* options). */
+  attrSet: bigint;
+  attrClr: bigint;
+  /** Host path for binds (absolute); device name or dummy otherwise. */
+  source: string;
+  /** Absolute, lexically clean path inside the container. */
+  destination: string;
+  /** Filesystem type; '' for binds. */
+  fstype: string;
+  /** Filesystem-specific options (mount(2) data), '' for none. */
+  data: string;
+}
+
+export interface PlannedDevice {
+  /** S_IFCHR / S_IFBLK / S_IFIFO plus permission bits. */
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+  /** Absolute path inside the container. */
+  path: string;
+  /** '' to mknod; otherwise bind-mount this host path (inside user namespaces). */
+  bindSource: string;
+}
+
+export interface PlannedSymlink {
+  target: string;
+  linkpath: string;
+}
+
+export interface PlannedRlimit {
+  /** RLIMIT_* number. */
+  resource: number;
+  soft: bigint;
+  hard: bigint;
+}
+
+/** Capability sets as bit masks (bit n = capability n). */
+export interface CapabilitySets {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+export interface PlannedProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** PATH used to look up args[0] (execvp semantics), taken from env or the default. */
+  execPath: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** undefined leaves the umask as inherited. */
+  umask: number | undefined;
+  rlimits: PlannedRlimit[];
+  /** undefined leaves the capabilities as they are. */
+  capabilities: CapabilitySets | undefined;
+  noNewPrivileges: boolean;
+  oomScoreAdj: number | undefined;
+}
+
+export interface LaunchPlan {
+  /** Namespaces joined by path, in the order they must be joined (user first). */
+  joins: NamespaceJoin[];
+  /** CLONE_NEW* flags of the namespaces to create. */
+  newNamespaces: number;
+  /** uid_map and gid_map text the runtime writes for a new user namespace ('' without one). */
+  uidMap: string;
+  gidMap: string;
+  /** Text for /proc/self/timens_offsets ('' for none). */
+  timeOffsets: string;
+
+  /** Absolute host path of the rootfs, symlinks resolved. */
+  rootfs: string;
+  /** MS_* propagation (with MS_REC) for "/" of the container. */
+  rootfsPropagation: bigint;
+  /** MS_* propagation applied to "/" after pivot_root; 0n for none. */
+  rootfsPropagationAfterPivot: bigint;
+  readonlyRoot: boolean;
+  noPivot: boolean;
+  mounts: PlannedMount[];
+  devices: PlannedDevice[];
+  symlinks: PlannedSymlink[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  hostname: string | undefined;
+  domainname: string | undefined;
+  /** [path under /proc/sys, value]. */
+  sysctl: Array<[string, string]>;
+  /** Host path of the start gate FIFO. */
+  execFifo: string;
+
+  process: PlannedProcess;
+  /** Things the plan builder could not honour but that are not errors (spec: "log a warning"). */
+  warnings: string[];
+}

@@ -1,0 +1,236 @@
+/**
+ * config.json `mounts` → planned mounts: option strings parsed into mount(2) flags, propagation and
+ * mount_setattr(2) attributes (config.md "Linux mount options"), sources and destinations resolved.
+ */
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { CgroupLayout } from '../cgroups/detect.js';
+import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount } from './launch-plan.js';
+import { MOUNT_ATTR, MS } from './linux.js';
+
+/** One entry of config.json `mounts`, as far as Linux uses it. */
+export interface MountEntry {
+  destination: string;
+  source?: string;
+  type?: string;
+  options?: string[];
+  uidMappings?: unknown[];
+  gidMappings?: unknown[];
+}
+
+const SECTION = 'config.md#configMounts';
+
+/** Options that set or clear a mount(2) flag. [clear?, flag] */
+const FLAG_OPTIONS: Record<string, [boolean, bigint]> = {
+  async: [true, MS.SYNCHRONOUS],
+  atime: [true, MS.NOATIME],
+  bind: [false, MS.BIND],
+  defaults: [false, 0n],
+  dev: [true, MS.NODEV],
+  diratime: [true, MS.NODIRATIME],
+  dirsync: [false, MS.DIRSYNC],
+  exec: [true, MS.NOEXEC],
+  iversion: [false, MS.I_VERSION],
+  lazytime: [false, MS.LAZYTIME],
+  loud: [true, MS.SILENT],
+  mand: [false, MS.MANDLOCK],
+  noatime: [false, MS.NOATIME],
+  nodev: [false, MS.NODEV],
+  nodiratime: [false, MS.NODIRATIME],
+  noexec: [false, MS.NOEXEC],
+  noiversion: [true, MS.I_VERSION],
+  nolazytime: [true, MS.LAZYTIME],
+  nomand: [true, MS.MANDLOCK],
+  norelatime: [true, MS.RELATIME],
+  nostrictatime: [true, MS.STRICTATIME],
+  nosuid: [false, MS.NOSUID],
+  nosymfollow: [false, MS.NOSYMFOLLOW],
+  rbind: [false, MS.BIND | MS.REC],
+  relatime: [false, MS.RELATIME],
+  remount: [false, MS.REMOUNT],
+  ro: [false, MS.RDONLY],
+  rw: [true, MS.RDONLY],
+  silent: [false, MS.SILENT],
+  strictatime: [false, MS.STRICTATIME],
+  suid: [true, MS.NOSUID],
+  symfollow: [true, MS.NOSYMFOLLOW],
+  sync: [false, MS.SYNCHRONOUS],
+};
+
+const PROPAGATION_OPTIONS: Record<string, bigint> = {
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** The recursive (AT_RECURSIVE) options, applied with mount_setattr(2). [clear?, attribute] */
+const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = {
+  rro: [false, MOUNT_ATTR.RDONLY],
+  rrw: [true, MOUNT_ATTR.RDONLY],
+  rnosuid: [false, MOUNT_ATTR.NOSUID],
+  rsuid: [true, MOUNT_ATTR.NOSUID],
+  rnodev: [false, MOUNT_ATTR.NODEV],
+  rdev: [true, MOUNT_ATTR.NODEV],
+  rnoexec: [false, MOUNT_ATTR.NOEXEC],
+  rexec: [true, MOUNT_ATTR.NOEXEC],
+  rnodiratime: [false, MOUNT_ATTR.NODIRATIME],
+  rdiratime: [true, MOUNT_ATTR.NODIRATIME],
+  rrelatime: [false, MOUNT_ATTR.RELATIME],
+  rnorelatime: [true, MOUNT_ATTR.RELATIME],
+  rnoatime: [false, MOUNT_ATTR.NOATIME],
+  ratime: [true, MOUNT_ATTR.NOATIME],
+  rstrictatime: [false, MOUNT_ATTR.STRICTATIME],
+  rnostrictatime: [true, MOUNT_ATTR.STRICTATIME],
+  rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW],
+  rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
+};
+
+/** Options the spec lists that this build cannot honour yet; refusing beats silently ignoring. */
+const UNSUPPORTED_OPTIONS = new Set(['tmpcopyup', 'idmap', 'ridmap']);
+
+export interface ParsedMountOptions {
+  flags: bigint;
+  propagation: bigint;
+  attrSet: bigint;
+  attrClr: bigint;
+  /** Filesystem-specific options, comma-joined for mount(2)'s data argument. */
+  data: string;
+  bind: boolean;
+}
+
+/**
+ * Parses a mount's option strings. Unknown options are filesystem-specific and go to `data`
+ * (config.md: "Runtimes SHOULD treat unknown options as filesystem-specific ones").
+ */
+export function parseMountOptions(options: readonly string[], pointer: string): ParsedMountOptions {
+  let flags = 0n;
+  let propagation = 0n;
+  let attrSet = 0n;
+  let attrClr = 0n;
+  const data: string[] = [];
+  options.forEach((option, i) => {
+    const flag = FLAG_OPTIONS[option];
+    const rec = RECURSIVE_OPTIONS[option];
+    const prop = PROPAGATION_OPTIONS[option];
+    if (flag) {
+      const [clear, bit] = flag;
+      flags = clear ? flags & ~bit : flags | bit;
+    } else if (prop !== undefined) {
+      propagation = prop;
+    } else if (rec) {
+      const [clear, attr] = rec;
+      if (clear) attrClr |= attr;
+      else {
+        attrSet |= attr;
+        // mount_setattr(2): an access-time mode is only taken with MOUNT_ATTR__ATIME in attr_clr.
+        if ((attr & MOUNT_ATTR.ATIME) === attr) attrClr |= MOUNT_ATTR.ATIME;
+      }
+    } else if (UNSUPPORTED_OPTIONS.has(option)) {
+      throw new ConfigError('config.json', `${pointer}/options/${i}`, `mount option "${option}" is not supported by tsrunc yet`, 'config.md#configLinuxMountOptions');
+    } else {
+      data.push(option);
+    }
+  });
+  return { flags, propagation, attrSet, attrClr, data: data.join(','), bind: (flags & MS.BIND) !== 0n };
+}
+
+/** A container path made absolute and lexically clean (relative destinations are relative to "/"). */
+export function cleanContainerPath(p: string): string {
+  return path.posix.normalize(path.posix.join('/', p));
+}
+
+/** What a bind source is on the host. */
+export type SourceKind = 'dir' | 'file' | 'missing';
+
+export interface MountContext {
+  bundle: string;
+  cgroups: CgroupLayout;
+  /** The container gets a new user namespace but not its own network namespace (sysfs needs the fallback). */
+  sysfsNeedsFallback: boolean;
+  statSource(p: string): SourceKind;
+}
+
+/** Plans every config mount, in order; one config mount may expand to several (cgroup v1). */
+export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): PlannedMount[] {
+  const out: PlannedMount[] = [];
+  mounts.forEach((m, i) => {
+    const pointer = `/mounts/${i}`;
+    if (m.uidMappings || m.gidMappings) {
+      throw new ConfigError('config.json', `${pointer}/uidMappings`, 'idmapped mounts are not supported by tsrunc yet', 'config.md#configPOSIXMounts');
+    }
+    const opts = parseMountOptions(m.options ?? [], pointer);
+    const destination = cleanContainerPath(m.destination);
+    const base = { propagation: opts.propagation, attrSet: opts.attrSet, attrClr: opts.attrClr, destination };
+    if (opts.bind) {
+      if (!m.source) throw new ConfigError('config.json', `${pointer}/source`, 'is required for a bind mount', SECTION);
+      const source = path.resolve(ctx.bundle, m.source);
+      const kind = ctx.statSource(source);
+      if (kind === 'missing') throw new ConfigError('config.json', `${pointer}/source`, `bind mount source ${source} does not exist`, SECTION);
+      out.push({
+        ...base,
+        kind: MountKind.Bind,
+        options: kind === 'file' ? MOUNT_OPT_FILE : 0,
+        flags: opts.flags,
+        source,
+        fstype: '',
+        data: opts.data,
+      });
+      return;
+    }
+    const fstype = m.type ?? '';
+    if (fstype === '') throw new ConfigError('config.json', `${pointer}/type`, 'is required unless the mount is a bind mount', SECTION);
+    if (fstype === 'cgroup' || fstype === 'cgroup2') {
+      out.push(...planCgroupMount(destination, opts, ctx.cgroups, base));
+      return;
+    }
+    out.push({
+      ...base,
+      kind: MountKind.Fs,
+      options: fstype === 'sysfs' && ctx.sysfsNeedsFallback ? MOUNT_OPT_SYSFS_FALLBACK : 0,
+      flags: opts.flags,
+      source: m.source ?? fstype,
+      fstype,
+      data: opts.data,
+    });
+  });
+  return out;
+}
+
+/**
+ * A `cgroup` mount follows the host's layout: cgroup2 on a unified host; on v1 or hybrid a tmpfs
+ * with one cgroup mount per hierarchy (what runc shows a container), each seen through the
+ * container's cgroup namespace when it has one.
+ */
+function planCgroupMount(
+  destination: string,
+  opts: ParsedMountOptions,
+  layout: CgroupLayout,
+  base: Pick<PlannedMount, 'propagation' | 'attrSet' | 'attrClr' | 'destination'>,
+): PlannedMount[] {
+  const flags = opts.flags | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  const fs = (dest: string, fstype: string, data: string, extra = 0n): PlannedMount => ({
+    kind: MountKind.Fs,
+    options: 0,
+    flags: flags | extra,
+    propagation: 0n,
+    attrSet: 0n,
+    attrClr: 0n,
+    source: fstype,
+    destination: dest,
+    fstype,
+    data,
+  });
+  if (layout.kind === 'v2' || layout.kind === 'none') return [{ ...fs(destination, 'cgroup2', ''), ...base, flags }];
+  // The tmpfs stays writable while its sub-mounts are created, as runc's does.
+  const out: PlannedMount[] = [{ ...fs(destination, 'tmpfs', 'mode=755'), flags: flags & ~MS.RDONLY }];
+  for (const h of layout.v1) {
+    out.push(fs(path.posix.join(destination, path.posix.basename(h.mountpoint)), 'cgroup', h.controllers));
+  }
+  if (layout.unified) out.push(fs(path.posix.join(destination, path.posix.basename(layout.unified)), 'cgroup2', ''));
+  return out;
+}

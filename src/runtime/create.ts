@@ -1,0 +1,178 @@
+/**
+ * create: validate the bundle, plan, start the init helper and drive it through the sync protocol
+ * (addon/src/sync.h) until the init waits at the start gate. On any failure everything is undone:
+ * the init and helper are killed and reaped and the state directory is removed, so a failed create
+ * leaves nothing behind (runtime.md "Errors").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { signalName } from './signals.js';
+import { TsruncError, fromNodeError } from '../errors.js';
+import { type ExitStatus, initHelperPath, native } from '../native.js';
+import { buildLaunchPlan } from '../plan/build.js';
+import { encodePlan } from '../plan/encode.js';
+import { detectHost } from '../plan/host.js';
+import type { LaunchPlan } from '../plan/launch-plan.js';
+import { loadBundle } from '../spec/load.js';
+import { type StoredState, validateId, writeFileAtomic } from '../state/store.js';
+import { readProcStat } from '../state/status.js';
+import { OCI_VERSION } from '../version.js';
+import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
+import { initStepError, SyncType } from './init-steps.js';
+
+export interface CreateOptions {
+  /** Bundle directory; defaults to the current directory. */
+  bundle?: string;
+  /** Write the init's pid here (atomically, digits only) once the container is created. */
+  pidFile?: string;
+  /** Use chroot instead of pivot_root (for rootfs on ramfs, as runc's --no-pivot). */
+  noPivot?: boolean;
+}
+
+/** How long the init may take for one step of the handshake before create gives up on it. */
+const SYNC_TIMEOUT_MS = 60_000;
+
+/** Creates container `id` from a bundle; returns its state (`created`). */
+export function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): ContainerState {
+  validateId(id);
+  const { bundle, spec } = loadBundle(options.bundle ?? process.cwd());
+  const rootfs = fs.realpathSync(path.resolve(bundle, spec.root!.path));
+  const { store, log } = ctx;
+  const fifo = store.fifoPath(id);
+  // Plan before touching anything: a config we refuse must leave no trace.
+  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost() });
+  for (const w of plan.warnings) log.warn(w);
+
+  store.createDir(id);
+  const lock = store.lock(id);
+  const children = new Children();
+  let syncFd: number | undefined;
+  try {
+    native().mkfifo(fifo, 0o622);
+    // mkfifo applies the umask; the init may write through a mapped uid.
+    fs.chmodSync(fifo, 0o622);
+    const spawned = native().spawnInit(initHelperPath, encodePlan(plan));
+    children.add(spawned.pid);
+    syncFd = spawned.syncFd;
+
+    const state: StoredState = {
+      ociVersion: OCI_VERSION,
+      id,
+      pid: 0,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: '',
+      phase: 'creating',
+      initStartTime: '',
+      config: spec,
+    };
+    if (spec.annotations) state.annotations = spec.annotations;
+
+    runHandshake(syncFd, spawned.pid, plan, children, (initPid) => {
+      // Recorded at once, so even a crash of this process leaves the init findable by delete --force.
+      state.pid = initPid;
+      state.initStartTime = readProcStat(initPid)?.startTime ?? '';
+      store.write(state);
+      log.debug(`init pid ${initPid}`);
+    });
+
+    state.phase = 'created';
+    store.write(state);
+    if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(state.pid));
+    return toContainerState(state, 'created');
+  } catch (e) {
+    children.killAll();
+    store.remove(id);
+    throw e;
+  } finally {
+    if (syncFd !== undefined) fs.closeSync(syncFd);
+    lock.release();
+  }
+}
+
+/** Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via onInitPid. */
+function runHandshake(syncFd: number, helperPid: number, plan: LaunchPlan, children: Children, onInitPid: (pid: number) => void): void {
+  const n = native();
+  n.syncSend(syncFd, SyncType.GO, 0);
+  let initPid = 0;
+  for (;;) {
+    const msg = n.syncRecv(syncFd, SYNC_TIMEOUT_MS);
+    if (!msg) throw exitedError(children.reap(initPid || helperPid));
+    switch (msg.type) {
+      case SyncType.USERNS_MAP:
+        writeIdMaps(msg.value, plan);
+        n.syncSend(syncFd, SyncType.ACK, 0);
+        break;
+      case SyncType.INIT_PID:
+        initPid = msg.value;
+        if (initPid !== helperPid) {
+          // Stage 1 forked the init (CLONE_PARENT, so it is our child too) and exits: reap it now.
+          children.add(initPid);
+          children.reap(helperPid);
+        }
+        onInitPid(initPid);
+        break;
+      case SyncType.READY:
+        return;
+      case SyncType.ERROR:
+        throw initStepError(msg);
+      default:
+        throw new TsruncError(`init sent an unexpected message (type ${msg.type})`);
+    }
+  }
+}
+
+/** Writes the id maps of a new user namespace for process `pid` (user_namespaces(7)). */
+function writeIdMaps(pid: number, plan: LaunchPlan): void {
+  const write = (file: string, text: string) => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, text);
+    } catch (e) {
+      throw fromNodeError(`write ${file}`, `/proc/${pid}/${file}`, e);
+    }
+  };
+  // An unprivileged writer must deny setgroups before it may write gid_map.
+  if (process.getuid?.() !== 0) write('setgroups', 'deny');
+  write('uid_map', plan.uidMap);
+  write('gid_map', plan.gidMap);
+}
+
+/** The error for an init that vanished without saying why (it crashed or was killed). */
+function exitedError(status: ExitStatus | undefined): TsruncError {
+  const how = !status ? '' : status.signal !== null ? ` (killed by ${signalName(status.signal)})` : ` (exit status ${status.exitCode})`;
+  return new TsruncError(`container init exited unexpectedly${how}`);
+}
+
+/**
+ * The helper and init processes, children of this process until reaped. Only unreaped pids are
+ * ever signalled: a reaped pid may already belong to someone else.
+ */
+class Children {
+  private readonly pids = new Set<number>();
+
+  add(pid: number): void {
+    this.pids.add(pid);
+  }
+
+  /** Waits for `pid` to exit (it is known to be exiting) and forgets it. */
+  reap(pid: number): ExitStatus | undefined {
+    if (!this.pids.delete(pid)) return undefined;
+    try {
+      return native().waitPid(pid, false) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  killAll(): void {
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already exited; reaped below
+      }
+    }
+    for (const pid of [...this.pids]) this.reap(pid);
+  }
+}

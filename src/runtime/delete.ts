@@ -1,0 +1,70 @@
+/**
+ * delete: remove a stopped container (runtime.md "Delete"); with `force`, kill it first.
+ * The container's mounts live only in its own mount namespace, which the kernel tears down with
+ * its last process, so nothing is unmounted here.
+ */
+import fs from 'node:fs';
+import { NotFoundError, TsruncError } from '../errors.js';
+import { native } from '../native.js';
+import { assertTransition, deriveStatus, readProcStat } from '../state/status.js';
+import type { StoredState } from '../state/store.js';
+import { openInitPidfd, type RuntimeContext } from './container.js';
+
+export interface DeleteOptions {
+  /** Kill the container if it still runs; an unknown id is not an error (containerd relies on it). */
+  force?: boolean;
+}
+
+const KILL_TIMEOUT_MS = 10_000;
+
+/** Deletes container `id`. */
+export function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): void {
+  const { store } = ctx;
+  let lock;
+  try {
+    lock = store.lock(id);
+  } catch (e) {
+    if (options.force && e instanceof NotFoundError) return;
+    throw e;
+  }
+  try {
+    // We hold the lock, so no create is running: a missing state.json is debris of one that died.
+    const state = store.read(id);
+    const status = deriveStatus(state, store.fifoPath(id));
+    if (status !== 'stopped') {
+      if (!options.force) assertTransition('delete', status, id);
+      killAndWait(state!);
+    }
+    if (state) reapIfOurs(state);
+    store.remove(id);
+  } finally {
+    lock.release();
+  }
+}
+
+function killAndWait(state: StoredState): void {
+  const pidfd = openInitPidfd(state);
+  if (pidfd === undefined) return;
+  try {
+    native().pidfdSendSignal(pidfd, 9);
+    if (!native().pidfdWait(pidfd, KILL_TIMEOUT_MS)) {
+      throw new TsruncError(`container init (pid ${state.pid}) did not exit within ${KILL_TIMEOUT_MS / 1000}s of SIGKILL`);
+    }
+  } finally {
+    fs.closeSync(pidfd);
+  }
+}
+
+/**
+ * A library user's process is the init's parent (the init is cloned with CLONE_PARENT): reap the
+ * zombie here rather than leave it to accumulate.
+ */
+function reapIfOurs(state: StoredState): void {
+  const stat = readProcStat(state.pid);
+  if (!stat || stat.state !== 'Z' || stat.startTime !== state.initStartTime) return;
+  try {
+    native().waitPid(state.pid, true);
+  } catch {
+    // not our child (ECHILD): its parent reaps it
+  }
+}

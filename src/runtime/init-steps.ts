@@ -1,0 +1,76 @@
+/**
+ * The sync protocol's numbers (addon/src/sync.h) and the wording of each init step, so a failure in
+ * the container's init reads like `mount `proc` on `/proc`: Operation not permitted (EPERM)`.
+ * test/unit/init-steps.test.ts parses sync.h and fails when the two drift apart.
+ */
+import { SyscallError } from '../errors.js';
+import type { SyncMessage } from '../native.js';
+
+export const SyncType = {
+  GO: 1,
+  ACK: 2,
+  ABORT: 3,
+  USERNS_MAP: 10,
+  INIT_PID: 11,
+  READY: 12,
+  ERROR: 13,
+} as const;
+
+/** `enum init_step` → the operation named in the error message. */
+export const initSteps: Record<number, { name: string; operation: string }> = {
+  0: { name: 'STEP_NONE', operation: 'init' },
+  1: { name: 'STEP_READ_PLAN', operation: 'read launch plan' },
+  2: { name: 'STEP_SYNC', operation: 'sync with runtime' },
+  3: { name: 'STEP_SETNS', operation: 'join namespace' },
+  4: { name: 'STEP_UNSHARE', operation: 'create namespaces' },
+  5: { name: 'STEP_SET_IDS', operation: 'become root in user namespace' },
+  6: { name: 'STEP_TIMENS_OFFSETS', operation: 'write time namespace offsets' },
+  7: { name: 'STEP_FORK', operation: 'fork init' },
+  8: { name: 'STEP_ROOTFS_PROPAGATION', operation: 'set rootfs propagation' },
+  9: { name: 'STEP_BIND_ROOTFS', operation: 'bind mount rootfs' },
+  10: { name: 'STEP_RESOLVE', operation: 'resolve in rootfs' },
+  11: { name: 'STEP_MKDIR', operation: 'create mount point' },
+  12: { name: 'STEP_MOUNT', operation: 'mount' },
+  13: { name: 'STEP_REMOUNT', operation: 'remount' },
+  14: { name: 'STEP_MOUNT_PROPAGATION', operation: 'set mount propagation on' },
+  15: { name: 'STEP_MOUNT_SETATTR', operation: 'mount_setattr' },
+  16: { name: 'STEP_MKNOD', operation: 'create device' },
+  17: { name: 'STEP_DEVICE_CHOWN', operation: 'chown device' },
+  18: { name: 'STEP_SYMLINK', operation: 'create symlink' },
+  19: { name: 'STEP_OPEN_FIFO', operation: 'open start gate' },
+  20: { name: 'STEP_PIVOT_ROOT', operation: 'pivot_root' },
+  21: { name: 'STEP_MASK_PATH', operation: 'mask path' },
+  22: { name: 'STEP_READONLY_PATH', operation: 'make path read-only' },
+  23: { name: 'STEP_ROOT_READONLY', operation: 'remount / read-only' },
+  24: { name: 'STEP_SYSCTL', operation: 'write sysctl' },
+  25: { name: 'STEP_HOSTNAME', operation: 'sethostname' },
+  26: { name: 'STEP_DOMAINNAME', operation: 'setdomainname' },
+  27: { name: 'STEP_RLIMIT', operation: 'setrlimit' },
+  28: { name: 'STEP_OOM_SCORE_ADJ', operation: 'write oom_score_adj' },
+  29: { name: 'STEP_SETSID', operation: 'setsid' },
+  30: { name: 'STEP_CAPS_BOUNDING', operation: 'drop bounding capabilities' },
+  31: { name: 'STEP_SETGROUPS', operation: 'setgroups' },
+  32: { name: 'STEP_SETGID', operation: 'setgid' },
+  33: { name: 'STEP_SETUID', operation: 'setuid' },
+  34: { name: 'STEP_CAPS', operation: 'set capabilities' },
+  35: { name: 'STEP_NO_NEW_PRIVS', operation: 'set no_new_privs' },
+  36: { name: 'STEP_CHDIR', operation: 'chdir to cwd' },
+  37: { name: 'STEP_LOOKUP_EXEC', operation: 'exec' },
+  38: { name: 'STEP_CLOSE_FDS', operation: 'close file descriptors' },
+  39: { name: 'STEP_EXEC', operation: 'exec' },
+  40: { name: 'STEP_SIGNALS', operation: 'reset signals' },
+};
+
+const STEP_LOOKUP_EXEC = 37;
+const ENOENT = 2;
+
+/** Turns a SYNC_ERROR message from the init into the error the user sees. */
+export function initStepError(msg: SyncMessage): SyscallError {
+  const step = initSteps[msg.step] ?? { name: `step ${msg.step}`, operation: `init step ${msg.step}` };
+  const err = new SyscallError(step.operation, msg.text, msg.err);
+  if (msg.step === STEP_LOOKUP_EXEC && msg.err === ENOENT) {
+    // The text containers managers match on (podman maps it to exit status 127), as runc words it.
+    err.message = `exec: "${msg.text}": executable file not found in $PATH`;
+  }
+  return err;
+}

@@ -1,0 +1,32 @@
+/**
+ * state and list: read-only, lock-free queries, so a slow create never blocks them.
+ */
+import { NotFoundError } from '../errors.js';
+import { deriveStatus } from '../state/status.js';
+import { OCI_VERSION } from '../version.js';
+import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
+
+/** The state of container `id` (runtime.md "Query State"); `creating` while its create runs. */
+export function queryState(ctx: RuntimeContext, id: string): ContainerState {
+  const { store } = ctx;
+  const stored = store.read(id);
+  if (!stored) {
+    // No state.json yet: a create in progress (it holds the lock) or the debris of one that died.
+    const status = deriveStatus(undefined, store.fifoPath(id), store.isLocked(id));
+    return { ociVersion: OCI_VERSION, id, pid: 0, status, bundle: '', rootfs: '', created: '', owner: '' };
+  }
+  return toContainerState(stored, deriveStatus(stored, store.fifoPath(id)));
+}
+
+/** Every container in the store, sorted by id; ones deleted meanwhile are skipped. */
+export function listContainers(ctx: RuntimeContext): ContainerState[] {
+  const out: ContainerState[] = [];
+  for (const id of ctx.store.ids()) {
+    try {
+      out.push(queryState(ctx, id));
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * The public, typed lifecycle API. The CLI is a thin layer over this class; Node programs use it
+ * directly:
+ *
+ * ```ts
+ * import { Runtime } from 'tsrunc';
+ * const rt = new Runtime({ root: '/run/tsrunc' });
+ * await rt.create('web', { bundle: '/srv/bundles/web' });
+ * await rt.start('web');
+ * ```
+ */
+import { StateStore } from '../state/store.js';
+import type { ContainerState, RuntimeContext } from './container.js';
+import type { CreateOptions } from './create.js';
+import type { DeleteOptions } from './delete.js';
+import type { KillOptions } from './kill.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { RunOptions, RunResult } from './run.js';
+
+// Each operation loads its module on first use: the CLI runs one operation per process, and
+// `state` should not pay for the plan builder and schema validators that `create` needs.
+
+export interface RuntimeOptions {
+  /** Directory holding the containers' state (runc's --root). Default /run/tsrunc. */
+  root?: string;
+  /** Receives warnings and debug detail; silent by default. */
+  logger?: Logger;
+}
+
+/** The default state root, as `tsrunc --root` defaults it. */
+export const DEFAULT_ROOT = '/run/tsrunc';
+
+/** Drives containers through the OCI lifecycle (runtime.md "Operations"). Needs root. */
+export class Runtime {
+  private readonly ctx: RuntimeContext;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.ctx = { store: new StateStore(options.root ?? DEFAULT_ROOT), log: options.logger ?? silentLogger };
+  }
+
+  /** The state root this runtime uses. */
+  get root(): string {
+    return this.ctx.store.root;
+  }
+
+  /**
+   * Creates container `id` from a bundle: namespaces, mounts and the init are set up and the init
+   * waits for {@link start}. Throws (and leaves nothing behind) if the config cannot be honoured.
+   */
+  async create(id: string, options: CreateOptions = {}): Promise<ContainerState> {
+    const { createContainer } = await import('./create.js');
+    return createContainer(this.ctx, id, options);
+  }
+
+  /** Runs the user program of a `created` container. */
+  async start(id: string): Promise<void> {
+    const { startContainer } = await import('./start.js');
+    startContainer(this.ctx, id);
+  }
+
+  /** The container's state, status derived from its live init. */
+  async state(id: string): Promise<ContainerState> {
+    const { queryState } = await import('./query.js');
+    return queryState(this.ctx, id);
+  }
+
+  /** Sends a signal (name like `TERM`/`SIGTERM` or number; default SIGTERM) to a created or running container. */
+  async kill(id: string, signal: string | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+    const { killContainer } = await import('./kill.js');
+    killContainer(this.ctx, id, signal, options);
+  }
+
+  /** Deletes a stopped container; `force` kills it first and ignores an unknown id. */
+  async delete(id: string, options: DeleteOptions = {}): Promise<void> {
+    const { deleteContainer } = await import('./delete.js');
+    deleteContainer(this.ctx, id, options);
+  }
+
+  /** Creates, starts and waits for a container, then deletes it; resolves with its exit status. */
+  async run(id: string, options: RunOptions = {}): Promise<RunResult> {
+    const { runContainer } = await import('./run.js');
+    return runContainer(this.ctx, id, options);
+  }
+
+  /** Every container under the root, sorted by id. */
+  async list(): Promise<ContainerState[]> {
+    const { listContainers } = await import('./query.js');
+    return listContainers(this.ctx);
+  }
+}

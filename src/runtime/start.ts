@@ -1,0 +1,36 @@
+/**
+ * start: open the start gate so the waiting init execs the user program (runtime.md "Start").
+ * The gate and the init's pidfd are waited on together: a dead init is an error, never a hang.
+ */
+import fs from 'node:fs';
+import { StateError } from '../errors.js';
+import { native } from '../native.js';
+import { assertTransition, deriveStatus } from '../state/status.js';
+import { openInitPidfd, type RuntimeContext } from './container.js';
+
+/** The init is already blocked at the gate, so this only bounds a wedged kernel or a stopped init. */
+const GATE_TIMEOUT_MS = 30_000;
+
+/** Starts container `id`, which must be `created`. */
+export function startContainer(ctx: RuntimeContext, id: string): void {
+  const { store } = ctx;
+  const lock = store.lock(id);
+  try {
+    const state = store.read(id);
+    const fifo = store.fifoPath(id);
+    assertTransition('start', deriveStatus(state, fifo), id);
+    const pidfd = openInitPidfd(state!);
+    if (pidfd === undefined) throw new StateError('cannot start a container that has stopped');
+    try {
+      const outcome = native().waitGate(fifo, pidfd, GATE_TIMEOUT_MS);
+      if (outcome === 'exited') throw new StateError('cannot start a container that has stopped');
+      if (outcome === 'timeout') throw new StateError(`container init did not pass the start gate within ${GATE_TIMEOUT_MS / 1000}s`);
+    } finally {
+      fs.closeSync(pidfd);
+    }
+    // The gate's absence is what marks the container running (see deriveStatus).
+    fs.rmSync(fifo, { force: true });
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Container status, re-derived from reality on every call (never trusted from disk): is the init
+ * alive with the start time we recorded (pid reuse guard), and is the start gate still there?
+ *
+ *   creating ──▶ created ──start──▶ running ──(init exits)──▶ stopped ──delete──▶ (gone)
+ *       └───────────┴──────(init dies / kill)──────────────────▶ stopped
+ */
+import fs from 'node:fs';
+import { StateError } from '../errors.js';
+import type { StoredState } from './store.js';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** starttime (field 22 of /proc/<pid>/stat) and the state letter, or undefined if no such process. */
+export function readProcStat(pid: number): { startTime: string; state: string } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm (field 2) may contain spaces and parentheses: the fields resume after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
+}
+
+/** The init recorded in `state` still runs (not exited, not a zombie, not a reused pid). */
+export function initAlive(state: Pick<StoredState, 'pid' | 'initStartTime'>): boolean {
+  if (state.pid <= 0) return false;
+  const stat = readProcStat(state.pid);
+  return stat !== undefined && stat.startTime === state.initStartTime && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/**
+ * The status of a container. `state` undefined means the create has not recorded an init yet:
+ * `creating` while that create still holds the lock (`lockedByCreate`), otherwise the debris of a
+ * create that died, which is `stopped` so that delete can clear it.
+ */
+export function deriveStatus(state: StoredState | undefined, fifoPath: string, lockedByCreate = false): Status {
+  if (!state) return lockedByCreate ? 'creating' : 'stopped';
+  if (!initAlive(state)) return 'stopped';
+  if (state.phase === 'creating') return 'creating';
+  return fs.existsSync(fifoPath) ? 'created' : 'running';
+}
+
+/** The operations whose allowed statuses runtime.md fixes, with runc's wording for refusals. */
+export type Operation = 'start' | 'kill' | 'delete';
+
+/** Throws a StateError with runc's wording unless `op` is allowed in `status`. */
+export function assertTransition(op: Operation, status: Status, id: string): void {
+  switch (op) {
+    case 'start':
+      if (status === 'created') return;
+      if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
+      if (status === 'running') throw new StateError('cannot start an already running container');
+      throw new StateError(`cannot start a container in the ${status} state`);
+    case 'kill':
+      if (status === 'created' || status === 'running' || status === 'paused') return;
+      throw new StateError('container not running');
+    case 'delete':
+      if (status === 'stopped') return;
+      throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * On-disk container state: `<root>/<id>/state.json`, the start gate `exec.fifo` beside it, and a
+ * per-container lock (flock on the container directory).
+ *
+ * Crash safety: state.json is replaced atomically (temp file + fsync + rename), so a reader sees
+ * the old or the new state, never half of one. A directory without state.json is a create that has
+ * not reached the init yet (or died before it did).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fromNodeError, NotFoundError, StateError, UsageError } from '../errors.js';
+import { native } from '../native.js';
+import type { Spec } from '../spec/generated/config.js';
+
+/** What state.json holds: runtime.md's state plus what tsrunc needs to act on the container later. */
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** The init's pid in the runtime's pid namespace. */
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 creation time. */
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** `creating` until the init waits at the start gate, then `created`. */
+  phase: 'creating' | 'created';
+  /** starttime of the init (/proc/<pid>/stat field 22): guards every later signal against pid reuse. */
+  initStartTime: string;
+  /** config.json as it was at create: later changes to the file must not affect the container. */
+  config: Spec;
+}
+
+/** runc's rule for ids: they become a directory name, so no slashes, no "." or "..". */
+const ID_PATTERN = /^[\w+\-.]+$/;
+
+/** Throws a UsageError unless `id` can name a container. */
+export function validateId(id: string): void {
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..' || id.length > 1024) {
+    throw new UsageError(`invalid container id ${JSON.stringify(id)}: use letters, digits, and _ + - .`);
+  }
+}
+
+/** A held per-container lock. */
+export interface ContainerLock {
+  release(): void;
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return path.join(this.dir(id), 'exec.fifo');
+  }
+
+  /**
+   * Makes the container's directory; it must not exist yet (runtime.md: a create with an id in use
+   * MUST fail and create nothing).
+   */
+  createDir(id: string): string {
+    validateId(id);
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw fromNodeError('create state root', this.root, e);
+    }
+    const dir = this.dir(id);
+    try {
+      // 0711: a process of the container (a mapped uid) may need to reach files inside by path.
+      fs.mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StateError(`container with id exists: ${id}`);
+      throw fromNodeError('create state directory', dir, e);
+    }
+    return dir;
+  }
+
+  /** Takes the container's lock, waiting for other tsrunc processes that hold it. */
+  lock(id: string): ContainerLock {
+    validateId(id);
+    const dir = this.dir(id);
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(id);
+      throw fromNodeError('open state directory', dir, e);
+    }
+    try {
+      native().flock(fd, true, false);
+      // A delete may have removed the directory while we waited for its lock.
+      if (fs.fstatSync(fd).nlink === 0) throw new NotFoundError(id);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    let held = true;
+    return {
+      release() {
+        if (held) fs.closeSync(fd);
+        held = false;
+      },
+    };
+  }
+
+  /** Another process holds the container's lock right now (a create or another operation runs). */
+  isLocked(id: string): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.dir(id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch {
+      return false;
+    }
+    try {
+      return !native().flock(fd, true, true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The stored state, or undefined while the create has not recorded an init yet. */
+  read(id: string): StoredState | undefined {
+    const file = path.join(this.dir(id), 'state.json');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && fs.existsSync(this.dir(id))) return undefined;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(id);
+      throw fromNodeError('read', file, e);
+    }
+    return JSON.parse(text) as StoredState;
+  }
+
+  /** Replaces state.json atomically. */
+  write(state: StoredState): void {
+    const file = path.join(this.dir(state.id), 'state.json');
+    writeFileAtomic(file, JSON.stringify(state), 0o600);
+  }
+
+  /** Removes everything the store holds for the container. */
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** Ids of every container in the store, sorted. */
+  ids(): string[] {
+    try {
+      return fs
+        .readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && ID_PATTERN.test(d.name))
+        .map((d) => d.name)
+        .sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fromNodeError('read state root', this.root, e);
+    }
+  }
+}
+
+/** Writes `data` to a temp file next to `file`, fsyncs it, and renames it over `file`. */
+export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w', mode);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw fromNodeError('write', file, e);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Integration-test helpers: run the built CLI against throwaway bundles and state roots, and check
+ * that a test leaves nothing behind (state, processes, host mounts).
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import type { Spec } from '../../src/spec/generated/config.js';
+import { baseSpec } from './specs.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+export const tsruncBin = path.join(repo, 'dist/src/cli/bin.js');
+export const busyboxRootfs = path.join(repo, 'bundles/busybox/rootfs');
+
+/** Integration tests need root; the reason is reported as the skip. */
+export const rootSkipReason = process.getuid?.() === 0 ? undefined : 'integration tests create real containers and need root';
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tsrunc --root <root> args…` synchronously. */
+export function tsrunc(root: string, args: string[], options: SpawnSyncOptions = {}): CliResult {
+  const r = spawnSync(process.execPath, [tsruncBin, '--root', root, ...args], { encoding: 'utf8', timeout: 60_000, ...options });
+  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+/** A temp dir removed at teardown. */
+export function tempDir(t: Test, prefix = 'tsrunc-it-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A state root for one test; at teardown every container left in it is force-deleted and the test
+ * fails if one was left (a leak).
+ */
+export function stateRoot(t: Test): string {
+  const root = path.join(tempDir(t, 'tsrunc-root-'), 'state');
+  t.teardown(() => {
+    const left = fs.existsSync(root) ? fs.readdirSync(root) : [];
+    for (const id of left) tsrunc(root, ['delete', '--force', id]);
+    t.same(left, [], 'no container state is left behind');
+  });
+  return root;
+}
+
+/** A bundle dir whose config is the busybox default changed by `mutate`; root.path points at the shared rootfs. */
+export function makeBundle(t: Test, mutate: (s: Spec) => void = () => {}): string {
+  const dir = tempDir(t, 'tsrunc-bundle-');
+  const spec = baseSpec((s) => {
+    s.root = { path: busyboxRootfs, readonly: true };
+    s.process!.args = ['sh', '-c', 'true'];
+    mutate(s);
+  });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+  return dir;
+}
+
+/** Runs `sh -c script` in a foreground container; returns the CLI result. */
+export function runScript(t: Test, root: string, script: string, mutate: (s: Spec) => void = () => {}): CliResult {
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sh', '-c', script];
+    mutate(s);
+  });
+  return tsrunc(root, ['run', '--bundle', bundle, `t${process.pid}-${Math.random().toString(36).slice(2, 8)}`]);
+}
+
+/** The host's mount table, to compare before and after. */
+export function hostMounts(): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ').slice(4, 5).join(' '))
+    .filter(Boolean)
+    .sort();
+}
+
+/** True while process `pid` exists (not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` every 50 ms until it holds or `ms` pass. */
+export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+/** A unique container id for this test process. */
+export function uniqueId(name: string): string {
+  return `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}

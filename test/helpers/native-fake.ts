@@ -1,0 +1,99 @@
+/**
+ * A recording stand-in for the native addon (src/native.ts), so the library's lifecycle runs in
+ * unit tests without root: it answers the sync protocol as a well-behaved init would, using this
+ * test process as the "init" (alive, with a real start time).
+ */
+import fs from 'node:fs';
+import type { ExitStatus, NativeAddon, SyncMessage } from '../../src/native.js';
+import { SyncType } from '../../src/runtime/init-steps.js';
+
+export interface FakeOptions {
+  /** Messages the fake init sends after GO (default: INIT_PID then READY). */
+  script?: Array<Partial<SyncMessage>>;
+  /** The init pid to report (default: this process, which is alive). */
+  initPid?: number;
+}
+
+export interface NativeCall {
+  name: string;
+  args: unknown[];
+}
+
+export class FakeNative implements NativeAddon {
+  readonly calls: NativeCall[] = [];
+  /** The last plan passed to spawnInit. */
+  plan: Buffer | undefined;
+  private inbox: SyncMessage[] = [];
+  private readonly initPid: number;
+
+  constructor(private readonly options: FakeOptions = {}) {
+    this.initPid = options.initPid ?? process.pid;
+  }
+
+  private record(name: string, ...args: unknown[]): void {
+    this.calls.push({ name, args });
+  }
+
+  names(): string[] {
+    return this.calls.map((c) => c.name);
+  }
+
+  spawnInit(helperPath: string, plan: Buffer): { pid: number; syncFd: number } {
+    this.record('spawnInit', helperPath);
+    this.plan = plan;
+    const script = this.options.script ?? [{ type: SyncType.INIT_PID, value: this.initPid }, { type: SyncType.READY }];
+    this.inbox = script.map((m) => ({ type: 0, err: 0, step: 0, value: 0, text: '', ...m }));
+    return { pid: this.initPid, syncFd: fs.openSync('/dev/null', 'r') };
+  }
+
+  syncSend(_fd: number, type: number, value: number): void {
+    this.record('syncSend', type, value);
+  }
+
+  syncRecv(): SyncMessage | null {
+    this.record('syncRecv');
+    return this.inbox.shift() ?? null;
+  }
+
+  waitPid(pid: number, noHang: boolean): ExitStatus | null {
+    this.record('waitPid', pid, noHang);
+    return { pid, exitCode: 0, signal: null };
+  }
+
+  async waitPidAsync(pid: number): Promise<ExitStatus> {
+    this.record('waitPidAsync', pid);
+    return { pid, exitCode: 0, signal: null };
+  }
+
+  pidfdOpen(pid: number): number {
+    this.record('pidfdOpen', pid);
+    return fs.openSync('/dev/null', 'r');
+  }
+
+  pidfdSendSignal(_pidfd: number, signal: number): void {
+    this.record('pidfdSendSignal', signal);
+  }
+
+  pidfdWait(): boolean {
+    this.record('pidfdWait');
+    return true;
+  }
+
+  mkfifo(path: string, mode: number): void {
+    this.record('mkfifo', path, mode);
+    fs.writeFileSync(path, '', { mode });
+  }
+
+  flock(): boolean {
+    return true;
+  }
+
+  waitGate(fifoPath: string): 'started' | 'exited' | 'timeout' {
+    this.record('waitGate', fifoPath);
+    return 'started';
+  }
+
+  setChildSubreaper(): void {
+    this.record('setChildSubreaper');
+  }
+}

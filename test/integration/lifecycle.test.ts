@@ -1,0 +1,90 @@
+// The lifecycle of runtime.md, driven through the CLI exactly as a manager drives runc:
+// create → created → start → running → (process exits) → stopped → delete.
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { alive, busyboxRootfs, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+
+if (rootSkipReason) t.plan(0, rootSkipReason);
+
+t.test('create, start, exit, delete with state checked at each step', async (t) => {
+  const root = stateRoot(t);
+  const dir = tempDir(t);
+  const pidFile = path.join(dir, 'init.pid');
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sh', '-c', 'sleep 1'];
+    s.annotations = { 'org.example.key': 'value' };
+  });
+  const id = uniqueId('life');
+
+  const created = tsrunc(root, ['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+  t.equal(created.status, 0, created.stderr);
+  t.equal(created.stdout, '', 'create prints nothing');
+  const pidText = fs.readFileSync(pidFile, 'utf8');
+  t.match(pidText, /^\d+$/, 'pid file: digits only, no newline');
+  const pid = Number(pidText);
+
+  const state = (): Record<string, unknown> => {
+    const r = tsrunc(root, ['state', id]);
+    t.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const s1 = state();
+  t.match(s1, {
+    ociVersion: '1.3.0',
+    id,
+    pid,
+    status: 'created',
+    bundle: fs.realpathSync(bundle),
+    rootfs: fs.realpathSync(busyboxRootfs),
+    owner: '',
+    annotations: { 'org.example.key': 'value' },
+  });
+  t.match(s1.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+  t.ok(alive(pid), 'the init waits at the gate');
+  t.equal(fs.readlinkSync(`/proc/${pid}/exe`).startsWith('/memfd:tsrunc-init'), true, 'before start the init is the sealed helper, not a host binary');
+
+  const started = tsrunc(root, ['start', id]);
+  t.equal(started.status, 0, started.stderr);
+  t.match(state(), { status: 'running', pid });
+  t.equal(fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/bin/busybox'), true, 'the same pid became the user process');
+
+  t.ok(await waitFor(() => !alive(pid), 5000), 'the process exits');
+  t.match(state(), { status: 'stopped', pid: 0 });
+
+  const deleted = tsrunc(root, ['delete', id]);
+  t.equal(deleted.status, 0, deleted.stderr);
+  const gone = tsrunc(root, ['state', id]);
+  t.equal(gone.status, 1);
+  t.match(gone.stderr, /container does not exist/);
+});
+
+t.test('list shows containers in table and json form', async (t) => {
+  const root = stateRoot(t);
+  const bundle = makeBundle(t, (s) => (s.process!.args = ['sleep', '10']));
+  const a = uniqueId('list-a');
+  t.equal(tsrunc(root, ['create', '--bundle', bundle, a]).status, 0);
+  const json = tsrunc(root, ['list', '--format', 'json']);
+  t.equal(json.status, 0, json.stderr);
+  t.match(JSON.parse(json.stdout), [{ id: a, status: 'created', bundle: fs.realpathSync(bundle) }]);
+  const table = tsrunc(root, ['list']);
+  t.match(table.stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\n/);
+  t.match(table.stdout, new RegExp(`${a}\\s+\\d+\\s+created`));
+  t.equal(tsrunc(root, ['delete', '--force', a]).status, 0);
+  t.equal(tsrunc(root, ['list', '-q']).stdout, '');
+});
+
+t.test('a killed created container reads as stopped', async (t) => {
+  const root = stateRoot(t);
+  const id = uniqueId('killcreated');
+  t.equal(tsrunc(root, ['create', '--bundle', makeBundle(t), id]).status, 0);
+  const pid = JSON.parse(tsrunc(root, ['state', id]).stdout).pid as number;
+  const k = tsrunc(root, ['kill', id, 'TERM']);
+  t.equal(k.status, 0, k.stderr);
+  t.ok(await waitFor(() => !alive(pid)), 'SIGTERM ends an init waiting at the gate, as with runc');
+  t.match(JSON.parse(tsrunc(root, ['state', id]).stdout), { status: 'stopped' });
+  const s = tsrunc(root, ['start', id]);
+  t.equal(s.status, 1);
+  t.match(s.stderr, /cannot start a container that has stopped/);
+  t.equal(tsrunc(root, ['delete', id]).status, 0);
+});

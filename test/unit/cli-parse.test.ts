@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { buildParser, type Dispatch, longFlagNames, main, normalizeArgs, preScanLogSettings, rejectUnknownFlags } from '../../src/cli/main.js';
+
+/** Parses argv the way the CLI does and returns the command run and its arguments. */
+async function parse(argv: string[]): Promise<{ command: string; args: Record<string, unknown> }> {
+  let seen: { command: string; args: Record<string, unknown> } | undefined;
+  const dispatch: Dispatch = async (c, args) => {
+    seen = { command: c.command.split(' ')[0]!, args };
+  };
+  const long = longFlagNames();
+  const args = normalizeArgs(argv, long);
+  rejectUnknownFlags(args, long);
+  await (await buildParser(args, dispatch)).parseAsync();
+  if (!seen) throw new Error('no command ran');
+  return seen;
+}
+
+t.test('containerd create invocation', async (t) => {
+  const { command, args } = await parse([
+    '--root', '/run/containerd/runc/k8s.io', '--log', '/b/log.json', '--log-format', 'json', '--systemd-cgroup',
+    'create', '--bundle', '/b', '--pid-file', '/b/init.pid', '--no-new-keyring', 'abc',
+  ]);
+  t.equal(command, 'create');
+  t.match(args, { root: '/run/containerd/runc/k8s.io', log: '/b/log.json', logFormat: 'json', systemdCgroup: true, bundle: '/b', pidFile: '/b/init.pid', noNewKeyring: true, containerId: 'abc', noPivot: false });
+});
+
+t.test('--k=v, single-dash long flags and short aliases', async (t) => {
+  t.match((await parse(['-root=/r', 'create', '-b', '/b', '--pid-file=/p', '-no-pivot', 'x'])).args, { root: '/r', bundle: '/b', pidFile: '/p', noPivot: true, containerId: 'x' });
+  t.match((await parse(['run', '-d', '-no-subreaper', 'x'])).args, { detach: true, noSubreaper: true });
+  t.match((await parse(['delete', '-f', 'x'])).args, { force: true });
+  t.match((await parse(['list', '--format', 'json'])).args, { format: 'json' });
+});
+
+t.test('kill takes the signal positionally, default SIGTERM', async (t) => {
+  t.match((await parse(['kill', 'x'])).args, { containerId: 'x', signal: 'SIGTERM', all: false });
+  t.match((await parse(['kill', '--all', 'x', '9'])).args, { containerId: 'x', signal: '9', all: true });
+  t.match((await parse(['kill', 'x', 'KILL'])).args, { signal: 'KILL' });
+});
+
+t.test('defaults', async (t) => {
+  t.match((await parse(['state', 'x'])).args, { root: '/run/tsrunc', logFormat: 'text', debug: false });
+  t.match((await parse(['create', 'x'])).args, { bundle: '.', preserveFds: 0 });
+});
+
+t.test('usage errors are rejected', async (t) => {
+  await t.rejects(parse(['create']), /Not enough non-option arguments/);
+  await t.rejects(parse(['create', '--bogus', 'x']), /^unknown flag: --bogus$/);
+  await t.rejects(parse(['create', '--pid-file=/p', '--no-such=1', 'x']), /^unknown flag: --no-such$/);
+  await t.rejects(parse(['state', 'x', 'y']), /Unknown argument: y/);
+  await t.rejects(parse(['frobnicate', 'x']), /Unknown argument|Did you mean/);
+  await t.rejects(parse(['list', '--format', 'yaml']), /Invalid values/);
+  await t.rejects(parse([]), /a command is required/);
+});
+
+t.test('normalizeArgs leaves short flags, values and everything after -- alone', async (t) => {
+  const long = longFlagNames();
+  t.same(normalizeArgs(['-b', 'x', '-root', '/r', '--', '-root'], long), ['-b', 'x', '--root', '/r', '--', '-root']);
+  t.same(normalizeArgs(['-bogus'], long), ['-bogus'], 'unknown single-dash words are not guessed at');
+});
+
+t.test('log settings are read before parsing', async (t) => {
+  t.same(preScanLogSettings(['--log', '/l', '--log-format=json', '--debug', 'create', '--log', 'x']), { file: '/l', format: 'json', debug: true });
+  t.same(preScanLogSettings(['state', 'x']), { file: undefined, format: 'text', debug: false });
+});
+
+t.test('main reports a usage error as one JSON error record and exit status 1', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-cli-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const log = path.join(dir, 'log.json');
+  t.equal(await main(['--log', log, '--log-format', 'json', 'state']), 1);
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+  t.equal(lines.length, 1, 'outside --debug only the final error is logged (podman parses one object)');
+  t.match(JSON.parse(lines[0]!), { level: 'error', msg: /Not enough non-option arguments/, time: /^\d{4}-\d\d-\d\dT/ });
+});

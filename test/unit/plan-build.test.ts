@@ -1,0 +1,219 @@
+import t from 'tap';
+import { ConfigError } from '../../src/errors.js';
+import { buildLaunchPlan, type PlanOptions } from '../../src/plan/build.js';
+import type { HostInfo } from '../../src/plan/host.js';
+import { MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
+import { CLONE_NEW, MS, RLIM_INFINITY, S_IF } from '../../src/plan/linux.js';
+import { baseSpec } from '../helpers/specs.js';
+
+const hybridHost: HostInfo = {
+  inUserNamespace: false,
+  capLastCap: 40,
+  hasKcore: true,
+  cgroups: {
+    kind: 'hybrid',
+    v1: [
+      { mountpoint: '/sys/fs/cgroup/cpu', controllers: 'cpu' },
+      { mountpoint: '/sys/fs/cgroup/systemd', controllers: 'name=systemd' },
+    ],
+    unified: '/sys/fs/cgroup/unified',
+  },
+};
+
+function options(over: Partial<PlanOptions> = {}): PlanOptions {
+  return {
+    bundle: '/bundles/b',
+    rootfs: '/bundles/b/rootfs',
+    execFifo: '/run/tsrunc/x/exec.fifo',
+    noPivot: false,
+    host: hybridHost,
+    statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? 'missing' : 'dir'),
+    ...over,
+  };
+}
+
+t.test('namespaces: new ones as clone flags, paths joined user first', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.linux!.namespaces = [
+        { type: 'network', path: '/var/run/netns/a' },
+        { type: 'mount' },
+        { type: 'user', path: '/proc/1/ns/user' },
+        { type: 'pid' },
+      ];
+    }),
+    options(),
+  );
+  t.equal(plan.newNamespaces, CLONE_NEW.mount | CLONE_NEW.pid);
+  t.same(plan.joins, [
+    { nstype: CLONE_NEW.user, path: '/proc/1/ns/user' },
+    { nstype: CLONE_NEW.network, path: '/var/run/netns/a' },
+  ]);
+  t.equal(plan.uidMap, '', 'a joined user namespace gets no maps');
+});
+
+t.test('user namespace: id maps as kernel text, devices bound from the host', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [
+        { containerID: 0, hostID: 100000, size: 1000 },
+        { containerID: 1000, hostID: 5000, size: 1 },
+      ];
+    }),
+    options(),
+  );
+  t.equal(plan.uidMap, '0 100000 65536\n');
+  t.equal(plan.gidMap, '0 100000 1000\n1000 5000 1\n');
+  t.ok(plan.devices.every((d) => d.bindSource === d.path), 'mknod is not permitted in a user namespace');
+  const sysfs = plan.mounts.find((m) => m.fstype === 'sysfs')!;
+  t.equal(sysfs.options, 0, 'the default spec has its own netns, so sysfs needs no fallback');
+});
+
+t.test('sysfs falls back to a bind of /sys in a user namespace without its own netns', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.linux!.namespaces = [{ type: 'mount' }, { type: 'user' }];
+      s.linux!.uidMappings = s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    }),
+    options(),
+  );
+  t.equal(plan.mounts.find((m) => m.fstype === 'sysfs')!.options, MOUNT_OPT_SYSFS_FALLBACK);
+});
+
+t.test('mount options become flags, data, propagation and recursive attributes', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.mounts = [
+        { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+        { destination: 'data/../data2', type: 'none', source: 'vol', options: ['rbind', 'ro', 'rslave', 'rnoexec'] },
+        { destination: '/etc/hosts', type: 'bind', source: '/srv/hosts.txt', options: ['bind'] },
+        { destination: '/rw', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'rw', 'rnoatime'] },
+      ];
+    }),
+    options(),
+  );
+  const [dev, data, hosts, rw] = plan.mounts;
+  t.same([dev!.kind, dev!.flags, dev!.data], [MountKind.Fs, MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k']);
+  t.equal(data!.destination, '/data2', 'relative destinations are relative to / and cleaned');
+  t.equal(data!.kind, MountKind.Bind);
+  t.equal(data!.source, '/bundles/b/vol', 'relative bind sources are relative to the bundle');
+  t.equal(data!.flags, MS.BIND | MS.REC | MS.RDONLY);
+  t.equal(data!.propagation, MS.SLAVE | MS.REC);
+  t.same([data!.attrSet, data!.attrClr], [0x8n, 0n]);
+  t.equal(hosts!.options, MOUNT_OPT_FILE, 'a file source gets a file mount point');
+  t.equal(rw!.flags, 0n, 'a later rw clears an earlier ro');
+  t.same([rw!.attrSet, rw!.attrClr], [0x10n, 0x70n], 'an access-time mode also clears MOUNT_ATTR__ATIME');
+});
+
+t.test('cgroup mounts follow the host layout', async (t) => {
+  const spec = baseSpec();
+  const hybrid = buildLaunchPlan(spec, options()).mounts.filter((m) => m.destination.startsWith('/sys/fs/cgroup'));
+  t.same(
+    hybrid.map((m) => [m.destination, m.fstype, m.data]),
+    [
+      ['/sys/fs/cgroup', 'tmpfs', 'mode=755'],
+      ['/sys/fs/cgroup/cpu', 'cgroup', 'cpu'],
+      ['/sys/fs/cgroup/systemd', 'cgroup', 'name=systemd'],
+      ['/sys/fs/cgroup/unified', 'cgroup2', ''],
+    ],
+  );
+  t.ok(hybrid.slice(1).every((m) => (m.flags & MS.RDONLY) !== 0n), 'ro applies to every hierarchy');
+  const v2 = buildLaunchPlan(spec, options({ host: { ...hybridHost, cgroups: { kind: 'v2', v1: [], unified: '/sys/fs/cgroup' } } }));
+  t.same(
+    v2.mounts.filter((m) => m.destination.startsWith('/sys/fs/cgroup')).map((m) => [m.destination, m.fstype]),
+    [['/sys/fs/cgroup', 'cgroup2']],
+  );
+});
+
+t.test('default devices and /dev symlinks; linux.devices override by path', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.linux!.devices = [
+        { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 438, uid: 0, gid: 0 },
+        { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600 },
+      ];
+    }),
+    options(),
+  );
+  t.same(
+    plan.devices.map((d) => d.path),
+    ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse'],
+  );
+  t.equal(plan.devices[0]!.mode, S_IF.CHR | 0o600);
+  t.equal(plan.devices.at(-1)!.mode, S_IF.CHR | 438);
+  t.ok(plan.devices.every((d) => d.bindSource === ''), 'mknod outside user namespaces');
+  t.same(
+    plan.symlinks.map((l) => `${l.linkpath}->${l.target}`),
+    ['/dev/fd->/proc/self/fd', '/dev/stdin->/proc/self/fd/0', '/dev/stdout->/proc/self/fd/1', '/dev/stderr->/proc/self/fd/2', '/dev/ptmx->pts/ptmx', '/dev/core->/proc/kcore'],
+  );
+  const hostDev = buildLaunchPlan(baseSpec((s) => s.mounts!.push({ destination: '/dev', source: '/dev', options: ['rbind'] })), options());
+  t.same([hostDev.devices, hostDev.symlinks], [[], []], 'with the host /dev bound in, nothing is created');
+});
+
+t.test('process: PATH from env, user, rlimits, capabilities', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.process!.env = ['A=1', 'PATH=/a:/b'];
+      s.process!.user = { uid: 1000, gid: 100, additionalGids: [5, 6], umask: 0o27 };
+      s.process!.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 10, hard: 20 },
+        { type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 },
+      ];
+      s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_BOGUS'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], ambient: ['CAP_KILL'] };
+    }),
+    options(),
+  );
+  const p = plan.process;
+  t.equal(p.execPath, '/a:/b');
+  t.same([p.uid, p.gid, p.additionalGids, p.umask], [1000, 100, [5, 6], 0o27]);
+  t.same(p.rlimits, [
+    { resource: 7, soft: 10n, hard: 20n },
+    { resource: 4, soft: RLIM_INFINITY, hard: RLIM_INFINITY },
+  ]);
+  t.equal(p.capabilities!.bounding, 1n << 5n);
+  t.equal(p.capabilities!.ambient, 0n, 'ambient needs inheritable too');
+  t.equal(plan.warnings.length, 2, 'an unknown capability and the refused ambient are warnings');
+  t.equal(buildLaunchPlan(baseSpec((s) => delete s.process!.env), options()).process.execPath, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+});
+
+t.test('sysctls are allowed only inside a namespace the container owns', async (t) => {
+  const plan = buildLaunchPlan(baseSpec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel/shmmax': '1000' })), options());
+  t.same(plan.sysctl, [['net/ipv4/ip_forward', '1'], ['kernel/shmmax', '1000']]);
+  t.throws(() => buildLaunchPlan(baseSpec((s) => (s.linux!.sysctl = { 'vm.swappiness': '1' })), options()), /\/linux\/sysctl\/vm\.swappiness: is not in a kernel namespace/);
+  t.throws(
+    () => buildLaunchPlan(baseSpec((s) => {
+      s.linux!.namespaces = [{ type: 'mount' }];
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    }), options()),
+    /net\.\* sysctls need a network namespace/,
+  );
+});
+
+t.test('refusals name the field and the spec section', async (t) => {
+  const cases: Array<[string, (s: ReturnType<typeof baseSpec>) => void, RegExp]> = [
+    ['no mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^config\.json: \/linux\/namespaces: must include a mount namespace.*\(config-linux\.md#configLinuxNamespaces\)$/],
+    ['joined mount namespace', (s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }]), /\/linux\/namespaces\/0\/path: joining an existing mount namespace/],
+    ['seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /^config\.json: \/linux\/seccomp: is not supported by tsrunc yet \(config-linux\.md#configLinuxSeccomp\)$/],
+    ['terminal', (s) => (s.process!.terminal = true), /\/process\/terminal: is not supported/],
+    ['hooks', (s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }), /\/hooks: is not supported/],
+    ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
+    ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
+    ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],
+  ];
+  for (const [name, mutate, expected] of cases) {
+    const err = t.throws(() => buildLaunchPlan(baseSpec(mutate), options()), name) as Error;
+    t.type(err, ConfigError, name);
+    t.match(err.message, expected, name);
+  }
+});
+
+t.test('rootfs propagation is rslave unless configured, and re-applied after pivot only when configured', async (t) => {
+  const plain = buildLaunchPlan(baseSpec(), options());
+  t.equal(plain.rootfsPropagation, MS.SLAVE | MS.REC);
+  t.equal(plain.rootfsPropagationAfterPivot, 0n);
+  const shared = buildLaunchPlan(baseSpec((s) => (s.linux!.rootfsPropagation = 'shared')), options());
+  t.equal(shared.rootfsPropagation, MS.SHARED | MS.REC);
+  t.equal(shared.rootfsPropagationAfterPivot, MS.SHARED | MS.REC);
+});

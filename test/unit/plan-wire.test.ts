@@ -1,0 +1,120 @@
+// The plan's wire format, checked from both ends: the tags match addon/src/plan.h, and an encoded
+// plan decodes (with the layout plan.h documents) back to the plan's values.
+import t from 'tap';
+import { encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
+import { type LaunchPlan, MountKind } from '../../src/plan/launch-plan.js';
+import { readCDefine, readCEnum } from '../helpers/c-header.js';
+
+t.test('tags, magic and version agree with plan.h', async (t) => {
+  const tags = readCEnum('plan.h', 'plan_tag');
+  t.same(Object.fromEntries([...tags].map(([k, v]) => [k.replace(/^PLAN_/, ''), v])), PlanTag);
+  t.equal(readCDefine('plan.h', 'PLAN_MAGIC'), PLAN_MAGIC);
+  t.equal(readCDefine('plan.h', 'PLAN_VERSION'), PLAN_VERSION);
+  t.equal(readCDefine('plan.h', 'PLAN_UMASK_UNSET'), PLAN_UMASK_UNSET);
+  const kinds = readCEnum('plan.h', 'plan_mount_kind');
+  t.same([kinds.get('PLAN_MOUNT_FS'), kinds.get('PLAN_MOUNT_BIND')], [MountKind.Fs, MountKind.Bind]);
+});
+
+/** A decoder following plan.h's description, independent of the encoder's code. */
+function decode(buf: Buffer): Array<{ tag: number; payload: Buffer }> {
+  t.equal(buf.readUInt32LE(0), PLAN_MAGIC);
+  t.equal(buf.readUInt32LE(4), PLAN_VERSION);
+  const count = buf.readUInt32LE(8);
+  const out = [];
+  let off = 12;
+  for (let i = 0; i < count; i++) {
+    const tag = buf.readUInt16LE(off);
+    const len = buf.readUInt32LE(off + 4);
+    out.push({ tag, payload: buf.subarray(off + 8, off + 8 + len) });
+    off += 8 + len;
+  }
+  t.equal(off, buf.length, 'records fill the buffer exactly');
+  return out;
+}
+
+class Reader {
+  off = 0;
+  constructor(private readonly b: Buffer) {}
+  u32() {
+    this.off += 4;
+    return this.b.readUInt32LE(this.off - 4);
+  }
+  i32() {
+    this.off += 4;
+    return this.b.readInt32LE(this.off - 4);
+  }
+  u64() {
+    this.off += 8;
+    return this.b.readBigUInt64LE(this.off - 8);
+  }
+  str() {
+    const len = this.u32();
+    const s = this.b.toString('utf8', this.off, this.off + len);
+    if (this.b[this.off + len] !== 0) throw new Error('string not NUL-terminated');
+    this.off += len + 1;
+    return s;
+  }
+}
+
+const plan: LaunchPlan = {
+  joins: [{ nstype: 0x40000000, path: '/var/run/netns/x' }],
+  newNamespaces: 0x20020000,
+  uidMap: '',
+  gidMap: '',
+  timeOffsets: 'monotonic 5 0\n',
+  rootfs: '/b/rootfs',
+  rootfsPropagation: 0x44000n,
+  rootfsPropagationAfterPivot: 0n,
+  readonlyRoot: true,
+  noPivot: false,
+  mounts: [{ kind: MountKind.Bind, options: 1, flags: 0x5001n, propagation: 0n, attrSet: 1n, attrClr: 0n, source: '/src', destination: '/dst', fstype: '', data: 'a=b' }],
+  devices: [{ mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0, path: '/dev/null', bindSource: '' }],
+  symlinks: [{ target: '/proc/self/fd', linkpath: '/dev/fd' }],
+  maskedPaths: ['/proc/kcore'],
+  readonlyPaths: ['/proc/sys'],
+  hostname: 'h',
+  domainname: undefined,
+  sysctl: [['net/ipv4/ip_forward', '1']],
+  execFifo: '/run/tsrunc/x/exec.fifo',
+  process: {
+    args: ['sh', '-c', 'échö'],
+    env: ['PATH=/bin'],
+    cwd: '/',
+    execPath: '/bin',
+    uid: 1000,
+    gid: 1000,
+    additionalGids: [5, 6],
+    umask: undefined,
+    rlimits: [{ resource: 7, soft: 10n, hard: 0xffffffffffffffffn }],
+    capabilities: { bounding: 1n, effective: 2n, permitted: 3n, inheritable: 4n, ambient: 0n },
+    noNewPrivileges: true,
+    oomScoreAdj: -500,
+  },
+  warnings: [],
+};
+
+t.test('an encoded plan decodes to its values', async (t) => {
+  const records = decode(encodePlan(plan));
+  const by = (tag: number) => records.filter((r) => r.tag === tag).map((r) => new Reader(r.payload));
+  const [join] = by(PlanTag.NS_JOIN);
+  t.same([join!.u32(), join!.str()], [0x40000000, '/var/run/netns/x']);
+  t.equal(by(PlanTag.NS_NEW)[0]!.u64(), 0x20020000n);
+  const [m] = by(PlanTag.MOUNT);
+  t.same([m!.u32(), m!.u32(), m!.u64(), m!.u64(), m!.u64(), m!.u64(), m!.str(), m!.str(), m!.str(), m!.str()], [1, 1, 0x5001n, 0n, 1n, 0n, '/src', '/dst', '', 'a=b']);
+  const [d] = by(PlanTag.DEVICE);
+  t.same([d!.u32(), d!.u32(), d!.u32(), d!.u32(), d!.u32(), d!.str(), d!.str()], [0o20666, 1, 3, 0, 0, '/dev/null', '']);
+  const [u] = by(PlanTag.USER);
+  t.same([u!.u32(), u!.u32(), u!.u32(), u!.u32(), u!.u32(), u!.u32()], [1000, 1000, PLAN_UMASK_UNSET, 2, 5, 6]);
+  t.same(by(PlanTag.ARG).map((r) => r.str()), ['sh', '-c', 'échö']);
+  const [rl] = by(PlanTag.RLIMIT);
+  t.same([rl!.u32(), rl!.u64(), rl!.u64()], [7, 10n, 0xffffffffffffffffn]);
+  t.equal(by(PlanTag.OOM_SCORE_ADJ)[0]!.i32(), -500);
+  t.equal(by(PlanTag.ROOT_READONLY).length, 1);
+  t.equal(by(PlanTag.NO_PIVOT).length, 0);
+  t.equal(by(PlanTag.DOMAINNAME).length, 0, 'unset fields are absent');
+  t.equal(by(PlanTag.NO_NEW_PRIVS).length, 1);
+});
+
+t.test('a NUL byte in a string is refused, not truncated', async (t) => {
+  t.throws(() => encodePlan({ ...plan, hostname: 'a\0b' }), /NUL byte/);
+});

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { NotFoundError, StateError, UsageError } from '../../src/errors.js';
+import { setNativeForTesting } from '../../src/native.js';
+import { assertTransition, deriveStatus, initAlive, readProcStat } from '../../src/state/status.js';
+import { StateStore, type StoredState, validateId, writeFileAtomic } from '../../src/state/store.js';
+import { FakeNative } from '../helpers/native-fake.js';
+import { baseSpec } from '../helpers/specs.js';
+
+setNativeForTesting(new FakeNative());
+t.teardown(() => setNativeForTesting(undefined));
+
+function tempRoot(t: Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-state-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'root');
+}
+
+function stored(id: string, over: Partial<StoredState> = {}): StoredState {
+  return {
+    ociVersion: '1.3.0',
+    id,
+    pid: process.pid,
+    bundle: '/b',
+    rootfs: '/b/rootfs',
+    created: new Date().toISOString(),
+    owner: '',
+    phase: 'created',
+    initStartTime: readProcStat(process.pid)!.startTime,
+    config: baseSpec(),
+    ...over,
+  };
+}
+
+t.test('ids follow runc rules', async (t) => {
+  for (const ok of ['a', 'web-1', 'x_y.z+1']) t.doesNotThrow(() => validateId(ok), ok);
+  for (const bad of ['', '.', '..', 'a/b', 'a b', '../x', 'é']) t.throws(() => validateId(bad), UsageError, JSON.stringify(bad));
+});
+
+t.test('the store creates, refuses duplicates, writes atomically, lists and removes', async (t) => {
+  const store = new StateStore(tempRoot(t));
+  t.same(store.ids(), [], 'a missing root lists nothing');
+  store.createDir('b');
+  store.createDir('a');
+  t.throws(() => store.createDir('a'), new StateError('container with id exists: a'));
+  t.equal(fs.statSync(store.root).mode & 0o777, 0o700, 'the root is private');
+  t.equal(store.read('a'), undefined, 'no state.json yet');
+  store.write(stored('a'));
+  t.equal(store.read('a')!.id, 'a');
+  t.same(fs.readdirSync(store.dir('a')), ['state.json'], 'no temp file is left behind');
+  t.same(store.ids(), ['a', 'b']);
+  store.remove('a');
+  t.throws(() => store.read('a'), NotFoundError);
+  t.throws(() => store.lock('a'), new NotFoundError('a'));
+});
+
+t.test('writeFileAtomic replaces a file in one step', async (t) => {
+  const dir = tempRoot(t);
+  fs.mkdirSync(dir);
+  const f = path.join(dir, 'pid');
+  writeFileAtomic(f, '123');
+  writeFileAtomic(f, '456');
+  t.equal(fs.readFileSync(f, 'utf8'), '456');
+  t.same(fs.readdirSync(dir), ['pid']);
+});
+
+t.test('status is derived from the live process and the gate', async (t) => {
+  const dir = tempRoot(t);
+  fs.mkdirSync(dir);
+  const fifo = path.join(dir, 'exec.fifo');
+  t.equal(deriveStatus(undefined, fifo, true), 'creating');
+  t.equal(deriveStatus(undefined, fifo, false), 'stopped', 'debris of a dead create');
+  t.equal(deriveStatus(stored('x', { phase: 'creating' }), fifo), 'creating');
+  fs.writeFileSync(fifo, '');
+  t.equal(deriveStatus(stored('x'), fifo), 'created');
+  fs.rmSync(fifo);
+  t.equal(deriveStatus(stored('x'), fifo), 'running');
+  t.equal(deriveStatus(stored('x', { initStartTime: '1' }), fifo), 'stopped', 'a reused pid is not our init');
+  t.equal(deriveStatus(stored('x', { pid: 0x3fffffff }), fifo), 'stopped', 'a missing process');
+  t.notOk(initAlive({ pid: 0, initStartTime: '' }));
+});
+
+t.test('readProcStat copes with spaces and parentheses in comm', async (t) => {
+  const stat = readProcStat(process.pid)!;
+  t.match(stat.startTime, /^\d+$/);
+  t.equal(stat.state, 'R');
+});
+
+t.test('transitions use runc wording', async (t) => {
+  t.doesNotThrow(() => assertTransition('start', 'created', 'x'));
+  t.throws(() => assertTransition('start', 'stopped', 'x'), /cannot start a container that has stopped/);
+  t.throws(() => assertTransition('start', 'running', 'x'), /cannot start an already running container/);
+  t.throws(() => assertTransition('kill', 'stopped', 'x'), /^container not running$/);
+  t.doesNotThrow(() => assertTransition('kill', 'created', 'x'));
+  t.throws(() => assertTransition('delete', 'running', 'x'), /cannot delete container x that is not stopped: running/);
+  t.doesNotThrow(() => assertTransition('delete', 'stopped', 'x'));
+});
