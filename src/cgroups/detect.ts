@@ -41,6 +41,19 @@ export function parseCgroupLayout(mountinfo: string): CgroupLayout {
   return { kind, v1, unified };
 }
 
+/**
+ * This process's own cgroup in each hierarchy, from /proc/self/cgroup text (cgroups(7)): keyed by
+ * the hierarchy's controller list as mounted ("cpu,cpuacct", "name=systemd"), '' for cgroup v2.
+ */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
 /** The layout of this host. */
 export function detectCgroupLayout(): CgroupLayout {
   return parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'));

@@ -76,6 +76,13 @@ export function longFlagNames(): Set<string> {
   return names;
 }
 
+/** Global flags that take a value (`--root /x`), so a pre-scan can step over it. */
+const GLOBAL_VALUE_FLAGS = new Set(
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, o]) => !('type' in o) || o.type !== 'boolean')
+    .map(([name]) => `--${name}`),
+);
+
 /** The log settings, read before yargs runs so a usage error is logged as the caller asked. */
 export function preScanLogSettings(args: readonly string[]): { file: string | undefined; format: LogFormat; debug: boolean } {
   let file: string | undefined;
@@ -90,6 +97,7 @@ export function preScanLogSettings(args: readonly string[]): { file: string | un
     else if (flag === '--log-format') format = value() === 'json' ? 'json' : 'text';
     else if (flag === '--debug') debug = inline !== 'false';
     else if (!a.startsWith('-')) break; // the command: later flags are its own
+    else if (inline === undefined && GLOBAL_VALUE_FLAGS.has(flag)) i++; // skip its value
   }
   return { file, format, debug };
 }

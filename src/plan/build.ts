@@ -76,6 +76,8 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const mounts = planMounts(mountEntries, {
     bundle: options.bundle,
     cgroups: options.host.cgroups,
+    ownCgroups: options.host.ownCgroups,
+    cgroupBind: ns.has('user') && !ns.created('cgroup'),
     sysfsNeedsFallback: ns.has('user') && !ns.created('network'),
     statSource: options.statSource ?? statKind,
   });

@@ -3,7 +3,7 @@
  * buildLaunchPlan itself stays a pure function that unit tests can feed any host.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { type CgroupLayout, detectCgroupLayout } from '../cgroups/detect.js';
+import { type CgroupLayout, detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
 
 export interface HostInfo {
   /** The runtime itself runs in a non-initial user namespace: mknod is not permitted there. */
@@ -11,6 +11,8 @@ export interface HostInfo {
   /** Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
   capLastCap: number;
   cgroups: CgroupLayout;
+  /** The runtime's own cgroup per hierarchy (see parseProcCgroup), which the container inherits. */
+  ownCgroups: Map<string, string>;
   /** /proc/kcore exists, so /dev/core can point at it (as runc does). */
   hasKcore: boolean;
 }
@@ -22,6 +24,7 @@ export function detectHost(): HostInfo {
     inUserNamespace: !(uidMap[0] === '0' && uidMap[1] === '0' && uidMap[2] === '4294967295'),
     capLastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     cgroups: detectCgroupLayout(),
+    ownCgroups: parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8')),
     hasKcore: existsSync('/proc/kcore'),
   };
 }

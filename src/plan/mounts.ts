@@ -150,6 +150,13 @@ export type SourceKind = 'dir' | 'file' | 'missing';
 export interface MountContext {
   bundle: string;
   cgroups: CgroupLayout;
+  /** The runtime's own cgroup per hierarchy (host view), which the container inherits. */
+  ownCgroups: Map<string, string>;
+  /**
+   * The kernel refuses a cgroup mount to a user namespace that does not own the cgroup namespace
+   * (a new user namespace without a new cgroup namespace): bind the container's cgroups instead.
+   */
+  cgroupBind: boolean;
   /** The container gets a new user namespace but not its own network namespace (sysfs needs the fallback). */
   sysfsNeedsFallback: boolean;
   statSource(p: string): SourceKind;
@@ -185,7 +192,7 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
     const fstype = m.type ?? '';
     if (fstype === '') throw new ConfigError('config.json', `${pointer}/type`, 'is required unless the mount is a bind mount', SECTION);
     if (fstype === 'cgroup' || fstype === 'cgroup2') {
-      out.push(...planCgroupMount(destination, opts, ctx.cgroups, base));
+      out.push(...planCgroupMount(destination, opts, ctx, base));
       return;
     }
     out.push({
@@ -209,9 +216,10 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
 function planCgroupMount(
   destination: string,
   opts: ParsedMountOptions,
-  layout: CgroupLayout,
+  ctx: MountContext,
   base: Pick<PlannedMount, 'propagation' | 'attrSet' | 'attrClr' | 'destination'>,
 ): PlannedMount[] {
+  const layout = ctx.cgroups;
   const flags = opts.flags | MS.NOSUID | MS.NODEV | MS.NOEXEC;
   const fs = (dest: string, fstype: string, data: string, extra = 0n): PlannedMount => ({
     kind: MountKind.Fs,
@@ -225,12 +233,20 @@ function planCgroupMount(
     fstype,
     data,
   });
-  if (layout.kind === 'v2' || layout.kind === 'none') return [{ ...fs(destination, 'cgroup2', ''), ...base, flags }];
+  // One hierarchy: a fresh cgroup mount, or (see cgroupBind) a bind of the container's own cgroup.
+  const hierarchy = (dest: string, fstype: string, controllers: string, hostMountpoint: string): PlannedMount => {
+    if (!ctx.cgroupBind) return fs(dest, fstype, controllers);
+    const own = ctx.ownCgroups.get(fstype === 'cgroup2' ? '' : controllers) ?? '/';
+    return { ...fs(dest, '', ''), kind: MountKind.Bind, flags: flags | MS.BIND | MS.REC, source: path.posix.join(hostMountpoint, own) };
+  };
+  if (layout.kind === 'v2' || layout.kind === 'none') {
+    return [{ ...hierarchy(destination, 'cgroup2', '', layout.unified ?? '/sys/fs/cgroup'), ...base }];
+  }
   // The tmpfs stays writable while its sub-mounts are created, as runc's does.
   const out: PlannedMount[] = [{ ...fs(destination, 'tmpfs', 'mode=755'), flags: flags & ~MS.RDONLY }];
   for (const h of layout.v1) {
-    out.push(fs(path.posix.join(destination, path.posix.basename(h.mountpoint)), 'cgroup', h.controllers));
+    out.push(hierarchy(path.posix.join(destination, path.posix.basename(h.mountpoint)), 'cgroup', h.controllers, h.mountpoint));
   }
-  if (layout.unified) out.push(fs(path.posix.join(destination, path.posix.basename(layout.unified)), 'cgroup2', ''));
+  if (layout.unified) out.push(hierarchy(path.posix.join(destination, path.posix.basename(layout.unified)), 'cgroup2', '', layout.unified));
   return out;
 }

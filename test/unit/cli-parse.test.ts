@@ -64,6 +64,7 @@ t.test('normalizeArgs leaves short flags, values and everything after -- alone',
 t.test('log settings are read before parsing', async (t) => {
   t.same(preScanLogSettings(['--log', '/l', '--log-format=json', '--debug', 'create', '--log', 'x']), { file: '/l', format: 'json', debug: true });
   t.same(preScanLogSettings(['state', 'x']), { file: undefined, format: 'text', debug: false });
+  t.same(preScanLogSettings(['--root', '/r', '--log', '/l', 'start', 'x']), { file: '/l', format: 'text', debug: false }, 'values of other global flags are skipped');
 });
 
 t.test('main reports a usage error as one JSON error record and exit status 1', async (t) => {

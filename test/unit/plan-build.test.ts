@@ -5,6 +5,7 @@ import type { HostInfo } from '../../src/plan/host.js';
 import { MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { CLONE_NEW, MS, RLIM_INFINITY, S_IF } from '../../src/plan/linux.js';
 import { baseSpec } from '../helpers/specs.js';
+import type { Spec } from '../../src/spec/generated/config.js';
 
 const hybridHost: HostInfo = {
   inUserNamespace: false,
@@ -18,6 +19,11 @@ const hybridHost: HostInfo = {
     ],
     unified: '/sys/fs/cgroup/unified',
   },
+  ownCgroups: new Map([
+    ['cpu', '/user.slice'],
+    ['name=systemd', '/user.slice/session-1.scope'],
+    ['', '/user.slice/session-1.scope'],
+  ]),
 };
 
 function options(over: Partial<PlanOptions> = {}): PlanOptions {
@@ -216,4 +222,33 @@ t.test('rootfs propagation is rslave unless configured, and re-applied after piv
   const shared = buildLaunchPlan(baseSpec((s) => (s.linux!.rootfsPropagation = 'shared')), options());
   t.equal(shared.rootfsPropagation, MS.SHARED | MS.REC);
   t.equal(shared.rootfsPropagationAfterPivot, MS.SHARED | MS.REC);
+});
+
+t.test('cgroup mounts: fresh mounts per hierarchy, binds of our own cgroups in a user namespace without a cgroup namespace', async (t) => {
+  const withCgroupMount = (extra: (s: Spec) => void) =>
+    buildLaunchPlan(
+      baseSpec((s) => {
+        s.mounts = [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] }];
+        extra(s);
+      }),
+      options(),
+    ).mounts.map((m) => [m.kind, m.fstype, m.source, m.destination, m.data]);
+  t.same(withCgroupMount(() => {}), [
+    [MountKind.Fs, 'tmpfs', 'tmpfs', '/sys/fs/cgroup', 'mode=755'],
+    [MountKind.Fs, 'cgroup', 'cgroup', '/sys/fs/cgroup/cpu', 'cpu'],
+    [MountKind.Fs, 'cgroup', 'cgroup', '/sys/fs/cgroup/systemd', 'name=systemd'],
+    [MountKind.Fs, 'cgroup2', 'cgroup2', '/sys/fs/cgroup/unified', ''],
+  ]);
+  t.same(
+    withCgroupMount((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }),
+    [
+      [MountKind.Fs, 'tmpfs', 'tmpfs', '/sys/fs/cgroup', 'mode=755'],
+      [MountKind.Bind, '', '/sys/fs/cgroup/cpu/user.slice', '/sys/fs/cgroup/cpu', ''],
+      [MountKind.Bind, '', '/sys/fs/cgroup/systemd/user.slice/session-1.scope', '/sys/fs/cgroup/systemd', ''],
+      [MountKind.Bind, '', '/sys/fs/cgroup/unified/user.slice/session-1.scope', '/sys/fs/cgroup/unified', ''],
+    ],
+  );
 });

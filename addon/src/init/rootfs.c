@@ -64,38 +64,62 @@ static int must_open_in_root(const char *path, uint64_t flags)
 /*
  * Creates the directories of `path` that are missing, each resolved inside the rootfs, and returns
  * a handle on the last one. With `last_is_file`, the last component is created as an empty file.
+ * A dangling symlink on the way is followed inside the rootfs, and its target created there (as
+ * runc's securejoin does): never outside, whatever the link says.
  */
 static int make_path(const char *path, int last_is_file)
 {
-	char prefix[PATH_MAX];
-	size_t len = strlen(path);
-	if (len >= sizeof prefix) {
+	char cur[PATH_MAX], prefix[PATH_MAX];
+	if (snprintf(cur, sizeof cur, "%s", path) >= (int)sizeof cur) {
 		errno = ENAMETOOLONG;
 		die_path(STEP_MKDIR, path);
 	}
+	int links = 0;
+restart:;
+	size_t len = strlen(cur);
 	int parent = must_open_in_root("/", O_PATH | O_DIRECTORY);
 	size_t start = 0;
 	while (start < len) {
-		while (path[start] == '/')
+		while (cur[start] == '/')
 			start++;
 		if (start >= len)
 			break;
 		size_t end = start;
-		while (end < len && path[end] != '/')
+		while (end < len && cur[end] != '/')
 			end++;
-		int last = end >= len || path[end + strspn(path + end, "/")] == 0;
-		memcpy(prefix, path, end);
+		int last = end >= len || cur[end + strspn(cur + end, "/")] == 0;
+		memcpy(prefix, cur, end);
 		prefix[end] = 0;
 		char name[NAME_MAX + 1];
 		if (end - start > NAME_MAX) {
 			errno = ENAMETOOLONG;
 			die_path(STEP_MKDIR, prefix);
 		}
-		memcpy(name, path + start, end - start);
+		memcpy(name, cur + start, end - start);
 		name[end - start] = 0;
 
 		int fd = open_in_root(prefix, O_PATH);
 		if (fd < 0 && errno == ENOENT) {
+			char target[PATH_MAX];
+			ssize_t tlen = readlinkat(parent, name, target, sizeof target - 1);
+			if (tlen > 0) {
+				/* A dangling symlink: rewrite the path through it and start again from "/". */
+				if (++links > 40) {
+					errno = ELOOP;
+					die_path(STEP_RESOLVE, path);
+				}
+				target[tlen] = 0;
+				char next[PATH_MAX];
+				int n = target[0] == '/' ? snprintf(next, sizeof next, "%s%s", target, cur + end)
+							 : snprintf(next, sizeof next, "%.*s%s%s", (int)start, cur, target, cur + end);
+				if (n >= (int)sizeof next) {
+					errno = ENAMETOOLONG;
+					die_path(STEP_RESOLVE, path);
+				}
+				memcpy(cur, next, (size_t)n + 1);
+				close(parent);
+				goto restart;
+			}
 			int made;
 			if (last && last_is_file) {
 				made = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
