@@ -37,11 +37,12 @@ export class ConfigError extends TsruncError {
   override name = 'ConfigError';
   constructor(
     readonly file: string,
-    readonly pointer: string,
+    /** null when the error is about the file as a whole (it is not JSON at all). */
+    readonly pointer: string | null,
     readonly expected: string,
     readonly section: string | undefined,
   ) {
-    super(`${file}: ${pointer || '/'}: ${expected}${section ? ` (${section})` : ''}`);
+    super(`${file}: ${pointer === null ? '' : `${pointer || '/'}: `}${expected}${section ? ` (${section})` : ''}`);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import type { Spec } from '../spec/generated/config.js';
+import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
 import type { HostInfo } from './host.js';
 import type { LaunchPlan, NamespaceJoin } from './launch-plan.js';
@@ -159,7 +159,7 @@ function idMapText(mappings: ReadonlyArray<{ containerID: number; hostID: number
   return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
-function timeOffsetsText(offsets: Record<string, { secs?: number; nanosecs?: number }> | undefined): string {
+function timeOffsetsText(offsets: { boottime?: TimeOffset; monotonic?: TimeOffset } | undefined): string {
   return Object.entries(offsets ?? {})
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
     .join('');

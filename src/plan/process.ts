@@ -11,7 +11,7 @@ export interface ProcessEntry {
   args?: string[];
   env?: string[];
   cwd: string;
-  user?: { uid: number; gid: number; umask?: number; additionalGids?: number[] };
+  user?: { uid?: number; gid?: number; umask?: number; additionalGids?: number[] };
   rlimits?: Array<{ type: string; soft: number; hard: number }>;
   capabilities?: Partial<Record<keyof CapabilitySets, string[]>>;
   noNewPrivileges?: boolean;

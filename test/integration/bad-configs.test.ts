@@ -45,7 +45,7 @@ const configCases: Array<[string, (s: Spec) => void, RegExp]> = [
   ['duplicate rlimits', (s) => s.process!.rlimits!.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }), /^tsrunc: config\.json: \/process\/rlimits\/1: .+ \(config\.md#configPOSIXProcess\)/m],
   ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]), /^tsrunc: config\.json: \/process\/rlimits\/0\/type: .+/m],
   ['hostname without a uts namespace', (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')), /^tsrunc: config\.json: \/hostname: .+ \(config\.md#configHostname\)/m],
-  ['no mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^tsrunc: config\.json: \/linux\/namespaces: must include a mount namespace/m],
+  ['no mount namespace', (s) => { s.linux!.namespaces = [{ type: 'pid' }]; delete s.hostname; }, /^tsrunc: config\.json: \/linux\/namespaces: must include a mount namespace/m],
   ['a host sysctl', (s) => (s.linux!.sysctl = { 'vm.swappiness': '0' }), /^tsrunc: config\.json: \/linux\/sysctl\/vm\.swappiness: /m],
   ['seccomp (not supported yet)', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /^tsrunc: config\.json: \/linux\/seccomp: is not supported by tsrunc yet/m],
 ];

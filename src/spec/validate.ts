@@ -1,0 +1,126 @@
+/**
+ * Schema validation of spec documents with the ahead-of-time compiled validators, turned into one
+ * {@link ConfigError}: `config.json: /process/args: must be an array (config.md#configProcess)`.
+ */
+import fs from 'node:fs';
+import { ConfigError } from '../errors.js';
+import type { Spec } from './generated/config.js';
+import type { Features } from './generated/features.js';
+import type { State } from './generated/state.js';
+import { validateConfig, validateFeatures, validateState } from './generated/validators.js';
+
+/** The part of an ajv error we read (the standalone validators are untyped). */
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+type Validator = ((doc: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+export function validateSpec(doc: unknown, file = 'config.json'): Spec {
+  return check<Spec>(validateConfig as Validator, 'config.schema.json', doc, file);
+}
+
+export function validateStateDocument(doc: unknown, file = 'state.json'): State {
+  return check<State>(validateState as Validator, 'state.schema.json', doc, file);
+}
+
+export function validateFeaturesDocument(doc: unknown, file = 'features.json'): Features {
+  return check<Features>(validateFeatures as Validator, 'features.schema.json', doc, file);
+}
+
+function check<T>(validate: Validator, schemaFile: string, doc: unknown, file: string): T {
+  if (validate(doc)) return doc as T;
+  const error = validate.errors?.[0];
+  if (!error) throw new ConfigError(file, '', 'does not match the schema', undefined);
+  const pointer = error.keyword === 'required' ? `${error.instancePath}/${escapePointer(String(error.params.missingProperty))}` : error.instancePath;
+  throw new ConfigError(file, pointer, describe(error), sectionFor(schemaFile, pointer));
+}
+
+/** Plain-English expectation for one ajv error. */
+export function describe(error: SchemaError): string {
+  const p = error.params;
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'type':
+      return `must be ${article(String(p.type))}`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'minimum':
+      return `must be ${p.comparison === '>=' ? '≥' : '>'} ${String(p.limit)}`;
+    case 'maximum':
+      return `must be ${p.comparison === '<=' ? '≤' : '<'} ${String(p.limit)}`;
+    case 'minItems':
+      return Number(p.limit) === 1 ? 'must be a non-empty array' : `must have at least ${String(p.limit)} items`;
+    case 'pattern':
+      return `must match ${String(p.pattern)}`;
+    default:
+      return error.message ?? `fails the schema's ${error.keyword} rule`;
+  }
+}
+
+function article(type: string): string {
+  const word = type === 'integer' ? 'an integer' : type === 'object' ? 'an object' : type === 'array' ? 'an array' : `a ${type}`;
+  return word.replace(/,/g, ' or ');
+}
+
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointer(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+type SchemaNode = Record<string, unknown>;
+const schemaCache = new Map<string, SchemaNode>();
+
+function loadSchema(file: string): SchemaNode {
+  let schema = schemaCache.get(file);
+  if (!schema) {
+    // Read only on the error path: a valid config never pays for it.
+    schema = JSON.parse(fs.readFileSync(new URL(`../../../schemas/${file}`, import.meta.url), 'utf8')) as SchemaNode;
+    schemaCache.set(file, schema);
+  }
+  return schema;
+}
+
+/**
+ * The spec section for a JSON pointer: the deepest `x-spec` annotation met while walking our schema
+ * along the pointer (through $ref, properties, items, additionalProperties, patternProperties).
+ */
+export function sectionFor(schemaFile: string, pointer: string): string | undefined {
+  const root = loadSchema(schemaFile);
+  const deref = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    for (let i = 0; node && typeof node.$ref === 'string' && i < 16; i++) {
+      const ref = node.$ref;
+      let section = node['x-spec'];
+      const [file, frag = ''] = ref.split('#') as [string, string?];
+      let target: unknown = file ? loadSchema(file) : root;
+      for (const token of frag.split('/').filter(Boolean)) target = (target as SchemaNode | undefined)?.[unescapePointer(token)];
+      node = target as SchemaNode | undefined;
+      if (node && section !== undefined && node['x-spec'] === undefined) node = { ...node, 'x-spec': section };
+      section = undefined;
+    }
+    return node;
+  };
+  let node = deref(root);
+  let section = node?.['x-spec'] as string | undefined;
+  for (const token of pointer.split('/').slice(1).map(unescapePointer)) {
+    if (!node) break;
+    const props = node.properties as Record<string, SchemaNode> | undefined;
+    let next: SchemaNode | undefined;
+    if (props && token in props) next = props[token];
+    else if (node.items && /^\d+$/.test(token)) next = node.items as SchemaNode;
+    else if (node.patternProperties) next = Object.values(node.patternProperties as Record<string, SchemaNode>)[0];
+    else if (typeof node.additionalProperties === 'object') next = node.additionalProperties as SchemaNode;
+    const own = next?.['x-spec'];
+    node = deref(next);
+    const found = (own ?? node?.['x-spec']) as string | undefined;
+    if (found) section = found;
+  }
+  return section;
+}

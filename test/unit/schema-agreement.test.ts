@@ -1,0 +1,123 @@
+// Our schemas (schemas/) against the official ones (test/fixtures/official-schema, a copy of the
+// runtime-spec's schema directory): the same verdict on every official fixture, on a corpus of real
+// configs, and on mutations of them. Where we differ on purpose, the case is listed with its reason.
+import fs from 'node:fs';
+import path from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
+import t from 'tap';
+import { validateConfig, validateFeatures, validateState } from '../../src/spec/generated/validators.js';
+import { repoPath } from '../helpers/repo.js';
+
+const officialDir = repoPath('test/fixtures/official-schema');
+const official = new AjvDraft04.default({ strict: false, allErrors: false, validateFormats: false });
+for (const f of fs.readdirSync(officialDir).filter((f) => f.endsWith('.json'))) {
+  official.addSchema(JSON.parse(fs.readFileSync(path.join(officialDir, f), 'utf8')), f);
+}
+const officialValidator = {
+  config: official.getSchema('config-schema.json')!,
+  state: official.getSchema('state-schema.json')!,
+  features: official.getSchema('features-schema.json')!,
+};
+const ours = { config: validateConfig, state: validateState, features: validateFeatures } as Record<string, (d: unknown) => boolean>;
+
+/** Documented, intentional differences: [kind, fixture name] → why. */
+const INTENTIONAL: Record<string, string> = {
+  // We validate the Linux platform only; other platforms' sections are accepted as opaque objects.
+  'config/bad/freebsd-vnet-disable.json': 'non-Linux section (freebsd) is not validated by tsrunc',
+};
+
+function verdicts(kind: keyof typeof officialValidator, doc: unknown): [boolean, boolean] {
+  return [officialValidator[kind](doc) as boolean, ours[kind]!(doc)];
+}
+
+t.test('official fixtures', async (t) => {
+  for (const kind of ['config', 'state', 'features'] as const) {
+    for (const verdict of ['good', 'bad']) {
+      const dir = path.join(officialDir, 'test', kind, verdict);
+      for (const f of fs.readdirSync(dir)) {
+        const name = `${kind}/${verdict}/${f}`;
+        let doc: unknown;
+        try {
+          doc = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+        } catch {
+          t.equal(verdict, 'bad', `${name}: not JSON, so a bad fixture`);
+          continue;
+        }
+        const [theirs, mine] = verdicts(kind, doc);
+        t.equal(theirs, verdict === 'good', `${name}: official verdict is ${verdict}`);
+        if (INTENTIONAL[name]) t.not(mine, theirs, `${name}: differs on purpose: ${INTENTIONAL[name]}`);
+        else t.equal(mine, theirs, `${name}: same verdict`);
+      }
+    }
+  }
+});
+
+const corpusDir = repoPath('test/fixtures/configs');
+const corpus = fs.readdirSync(corpusDir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(corpusDir, f), 'utf8'))] as const);
+
+t.test('corpus of real configs: all valid for both', async (t) => {
+  t.ok(corpus.length >= 6, `${corpus.length} configs`);
+  for (const [name, doc] of corpus) t.same(verdicts('config', doc), [true, true], name);
+});
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Every (pointer, value) of a document, depth first. */
+function* walk(doc: Json, pointer = ''): Generator<[string, Json]> {
+  yield [pointer, doc];
+  if (Array.isArray(doc)) for (const [i, v] of doc.entries()) yield* walk(v, `${pointer}/${i}`);
+  else if (doc && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) yield* walk(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+}
+
+function setAt(doc: Json, pointer: string, value: Json | undefined): Json {
+  const copy = structuredClone(doc);
+  const tokens = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = tokens.pop()!;
+  let node = copy as Record<string, Json>;
+  for (const k of tokens) node = node[k] as Record<string, Json>;
+  if (value === undefined) {
+    if (Array.isArray(node)) node.splice(Number(last), 1);
+    else delete node[last];
+  } else node[last] = value;
+  return copy;
+}
+
+/** Deterministic mutations: each leaf gets values of the wrong type, out of range, or is removed. */
+function mutations(doc: Json): Array<[string, Json]> {
+  const out: Array<[string, Json]> = [];
+  for (const [pointer, value] of walk(doc)) {
+    if (pointer === '') continue;
+    out.push([`delete ${pointer}`, setAt(doc, pointer, undefined)]);
+    if (typeof value === 'number') {
+      out.push([`${pointer} = -1`, setAt(doc, pointer, -1)], [`${pointer} = 1.5`, setAt(doc, pointer, 1.5)], [`${pointer} = 2^32`, setAt(doc, pointer, 4294967296)]);
+      out.push([`${pointer} = "1"`, setAt(doc, pointer, '1')]);
+    } else if (typeof value === 'string') {
+      out.push([`${pointer} = 1`, setAt(doc, pointer, 1)], [`${pointer} = "BOGUS"`, setAt(doc, pointer, 'BOGUS')]);
+    } else if (typeof value === 'boolean') {
+      out.push([`${pointer} = "true"`, setAt(doc, pointer, 'true')]);
+    } else if (Array.isArray(value)) {
+      out.push([`${pointer} = {}`, setAt(doc, pointer, {})], [`${pointer} = []`, setAt(doc, pointer, [])]);
+    } else if (value && typeof value === 'object') {
+      out.push([`${pointer} = []`, setAt(doc, pointer, [])], [`${pointer} = "x"`, setAt(doc, pointer, 'x')]);
+    }
+  }
+  return out;
+}
+
+t.test('mutations of the corpus: the same verdict', async (t) => {
+  let total = 0;
+  let rejected = 0;
+  const disagreements: string[] = [];
+  for (const [name, doc] of corpus) {
+    for (const [what, mutated] of mutations(doc as Json)) {
+      const [theirs, mine] = verdicts('config', mutated);
+      total++;
+      if (!theirs) rejected++;
+      // Mutations inside non-Linux sections would differ on purpose; the corpus has none.
+      if (theirs !== mine) disagreements.push(`${name}: ${what}: official ${theirs}, ours ${mine}`);
+    }
+  }
+  t.ok(total >= 100, `${total} mutations`);
+  t.ok(rejected >= 50, `${rejected} of them invalid for the official schema`);
+  t.same(disagreements, [], 'no disagreement');
+});
