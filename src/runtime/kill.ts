@@ -22,7 +22,11 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
   const lock = store.lock(id);
   try {
     const state = store.read(id);
-    assertTransition('kill', deriveStatus(state, store.fifoPath(id)), id);
+    const status = deriveStatus(state, store.fifoPath(id));
+    // As runc: `kill --all` of a stopped container has nothing left to signal and succeeds
+    // (managers send `kill --all ID 9` when an init without its own pid namespace exits).
+    if (options.all && status === 'stopped') return;
+    assertTransition('kill', status, id);
     if (options.all) signalOthers(state!, signo, log.warn.bind(log));
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('container not running');

@@ -32,6 +32,7 @@ t.test('operations in the wrong state or on unknown ids', async (t) => {
   const waitStopped = () => JSON.parse(tsrunc(root, ['state', id]).stdout).status === 'stopped';
   for (let i = 0; i < 100 && !waitStopped(); i++) await new Promise((r) => setTimeout(r, 50));
   expectError(['kill', id, 'TERM'], /container not running/);
+  t.equal(tsrunc(root, ['kill', '--all', id, '9']).status, 0, 'kill --all of a stopped container succeeds, as runc (managers send it when init exits)');
   t.equal(tsrunc(root, ['delete', id]).status, 0);
 });
 
