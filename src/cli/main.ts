@@ -16,6 +16,7 @@ import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
 import { getLog, setLog } from './context.js';
+import { fastParse } from './fast-parse.js';
 import { CliLog, type LogFormat } from './log.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -145,8 +146,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   setLog(new CliLog(settings));
   try {
     rejectUnknownFlags(args, longFlags);
-    const parser = await buildParser(args);
-    await parser.parseAsync();
+    const fast = fastParse(args, COMMANDS, GLOBAL_OPTIONS);
+    if (fast) await fast.command.handler(fast.argv as never);
+    else await (await buildParser(args)).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     reportError(e, settings.debug);

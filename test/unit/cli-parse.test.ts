@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { buildParser, type Dispatch, longFlagNames, main, normalizeArgs, preScanLogSettings, rejectUnknownFlags } from '../../src/cli/main.js';
+import { fastParse } from '../../src/cli/fast-parse.js';
+import { buildParser, COMMANDS, type Dispatch, GLOBAL_OPTIONS, longFlagNames, main, normalizeArgs, preScanLogSettings, rejectUnknownFlags } from '../../src/cli/main.js';
 
 /** Parses argv the way the CLI does and returns the command run and its arguments. */
 async function parse(argv: string[]): Promise<{ command: string; args: Record<string, unknown> }> {
@@ -75,4 +76,36 @@ t.test('main reports a usage error as one JSON error record and exit status 1', 
   const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
   t.equal(lines.length, 1, 'outside --debug only the final error is logged (podman parses one object)');
   t.match(JSON.parse(lines[0]!), { level: 'error', msg: /Not enough non-option arguments/, time: /^\d{4}-\d\d-\d\dT/ });
+});
+
+t.test('the fast path yields exactly what yargs yields, or defers to it', async (t) => {
+  const long = longFlagNames();
+  const invocations = [
+    ['--root', '/run/containerd/runc/k8s.io', '--log', '/b/log.json', '--log-format', 'json', '--systemd-cgroup', 'create', '--bundle', '/b', '--pid-file', '/b/init.pid', '--no-new-keyring', 'abc'],
+    ['-root=/r', 'create', '-b', '/b', '--pid-file=/p', '-no-pivot', 'x'],
+    ['run', '-d', '-no-subreaper', 'x'],
+    ['run', '--bundle=/b', '--keep', 'x', '--debug'],
+    ['delete', '-f', 'x'],
+    ['delete', '--force=false', 'x'],
+    ['list', '--format', 'json'],
+    ['list', '-q'],
+    ['kill', 'x'],
+    ['kill', '--all', 'x', '9'],
+    ['kill', 'x', 'KILL', '-a'],
+    ['state', 'x'],
+    ['start', 'x'],
+    ['spec', '-b', '/tmp/b'],
+    ['create', '--preserve-fds', '2', 'x'],
+  ];
+  for (const argv of invocations) {
+    const args = normalizeArgs(argv, long);
+    const fast = fastParse(args, COMMANDS, GLOBAL_OPTIONS);
+    if (!t.ok(fast, `fast path takes: ${argv.join(' ')}`)) continue;
+    const slow = await parse(argv);
+    t.equal(fast!.command.command.split(' ')[0], slow.command);
+    const strip = (a: Record<string, unknown>) => Object.fromEntries(Object.entries(a).filter(([k]) => k !== '_' && k !== '$0'));
+    t.same(strip(fast!.argv), strip(slow.args), `same argv: ${argv.join(' ')}`);
+  }
+  const deferred = [[], ['--help'], ['--version'], ['create'], ['state', 'x', 'y'], ['frobnicate', 'x'], ['list', '--format', 'yaml'], ['run', '-dk', 'x'], ['kill', 'x', '--', '-9'], ['create', '--pid-file', '--bundle', 'x'], ['create', '--preserve-fds', 'two', 'x'], ['create', '-b', '/a', '-b', '/b', 'x']];
+  for (const argv of deferred) t.equal(fastParse(normalizeArgs(argv, long), COMMANDS, GLOBAL_OPTIONS), undefined, `deferred to yargs: ${JSON.stringify(argv)}`);
 });
