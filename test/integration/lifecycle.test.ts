@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { alive, busyboxRootfs, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+import { alive, busyboxRootfs, makeBundle, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -87,4 +87,11 @@ t.test('a killed created container reads as stopped', async (t) => {
   t.equal(s.status, 1);
   t.match(s.stderr, /cannot start a container that has stopped/);
   t.equal(tsrunc(root, ['delete', id]).status, 0);
+});
+
+t.test('no file descriptor of the runtime reaches the container', async (t) => {
+  // Only stdio, plus the directory ls itself opens to list /proc/self/fd.
+  const r = runScript(t, stateRoot(t), 'ls /proc/self/fd');
+  t.equal(r.status, 0, r.stderr);
+  t.same(r.stdout.trim().split(/\s+/).map(Number).filter((fd) => fd > 3), [], `fds seen: ${r.stdout.trim().replace(/\n/g, ' ')}`);
 });
