@@ -13,3 +13,5 @@ export type { Status } from './state/status.js';
 export type { Spec } from './spec/generated/config.js';
 export { TsruncError, ConfigError, StateError, NotFoundError, UsageError, SyscallError, UnsupportedError } from './errors.js';
 export { OCI_VERSION, TSRUNC_VERSION } from './version.js';
+export { features } from './runtime/features.js';
+export type { Features } from './spec/generated/features.js';

@@ -9,6 +9,7 @@ import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
 import type { CliCommand, GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   runCommand,
   listCommand,
   specCommand,
+  featuresCommand,
 ] as ReadonlyArray<CliCommand<never>>;
 
 /** runc's global flags; --systemd-cgroup, --rootless and --criu are accepted so managers can pass them. */

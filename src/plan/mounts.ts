@@ -90,6 +90,11 @@ const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = {
   rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
 };
 
+/** Every mount option this build understands (what `features` advertises as mountOptions). */
+export function knownMountOptions(): string[] {
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS)].sort();
+}
+
 /** Options the spec lists that this build cannot honour yet; refusing beats silently ignoring. */
 const UNSUPPORTED_OPTIONS = new Set(['tmpcopyup', 'idmap', 'ridmap']);
 

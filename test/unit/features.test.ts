@@ -1,0 +1,39 @@
+// `features` output: valid for our features schema and the official one, and truthful.
+import fs from 'node:fs';
+import path from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
+import t from 'tap';
+import { parseMountOptions } from '../../src/plan/mounts.js';
+import { features } from '../../src/runtime/features.js';
+import { validateFeaturesDocument } from '../../src/spec/validate.js';
+import { repoPath } from '../helpers/repo.js';
+
+const officialDir = repoPath('test/fixtures/official-schema');
+const official = new AjvDraft04.default({ strict: false, validateFormats: false });
+for (const f of fs.readdirSync(officialDir).filter((f) => f.endsWith('.json'))) official.addSchema(JSON.parse(fs.readFileSync(path.join(officialDir, f), 'utf8')), f);
+
+t.test('valid for both schemas', async (t) => {
+  const doc = features();
+  t.doesNotThrow(() => validateFeaturesDocument(doc));
+  const validate = official.getSchema('features-schema.json')!;
+  t.ok(validate(doc), JSON.stringify(validate.errors));
+});
+
+t.test('truthful about this build', async (t) => {
+  const doc = features({ namespaceAvailable: (k) => k !== 'time', capLastCap: 40 });
+  t.equal(doc.ociVersionMax, '1.3.0');
+  t.same(doc.hooks, [], 'hooks are refused, so none is advertised');
+  t.notOk(doc.linux!.namespaces!.includes('time'), 'a namespace the kernel lacks is not listed');
+  t.equal(doc.linux!.capabilities!.length, 41);
+  t.equal(doc.linux!.mountExtensions!.idmap!.enabled, false, 'idmapped mounts are refused');
+  t.equal(doc.linux!.seccomp!.enabled, false);
+  t.notOk(doc.mountOptions!.includes('idmap'));
+  for (const option of doc.mountOptions!) t.doesNotThrow(() => parseMountOptions([option], '/mounts/0'), `advertised ${option} is accepted`);
+});
+
+t.test('`tsrunc features` prints it, with no global flags needed', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [repoPath('dist/src/cli/bin.js'), 'features'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.same(JSON.parse(r.stdout), features());
+});
