@@ -12,6 +12,7 @@ import { deleteCommand } from './commands/delete.js';
 import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
+import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   deleteCommand,
   runCommand,
   listCommand,
+  psCommand,
   specCommand,
   featuresCommand,
 ] as ReadonlyArray<CliCommand<never>>;
@@ -116,7 +118,7 @@ export async function buildParser(args: string[], dispatch: Dispatch = runHandle
   let parser = yargs(args)
     .scriptName('tsrunc')
     // `--no-pivot` and `--no-new-keyring` are flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false })
+    .parserConfiguration({ 'boolean-negation': false, 'populate--': true })
     .options(GLOBAL_OPTIONS)
     .version(`tsrunc version ${TSRUNC_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}`)
     .help()

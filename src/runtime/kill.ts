@@ -8,6 +8,7 @@ import { native } from '../native.js';
 import { assertTransition, deriveStatus } from '../state/status.js';
 import type { StoredState } from '../state/store.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
+import { containerPids } from './processes.js';
 import { parseSignal } from './signals.js';
 
 export interface KillOptions {
@@ -18,7 +19,7 @@ export interface KillOptions {
 /** Sends `signal` (name or number, default SIGTERM) to container `id`. */
 export function killContainer(ctx: RuntimeContext, id: string, signal: string | number = 'SIGTERM', options: KillOptions = {}): void {
   const signo = parseSignal(signal);
-  const { store, log } = ctx;
+  const { store } = ctx;
   const lock = store.lock(id);
   try {
     const state = store.read(id);
@@ -27,7 +28,7 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
     // (managers send `kill --all ID 9` when an init without its own pid namespace exits).
     if (options.all && status === 'stopped') return;
     assertTransition('kill', status, id);
-    if (options.all) signalOthers(state!, signo, log.warn.bind(log));
+    if (options.all) signalOthers(state!, signo);
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('container not running');
     try {
@@ -40,28 +41,11 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
   }
 }
 
-/**
- * Signals the container's processes other than its init: those in the init's pid namespace when
- * the container has its own. Without one they cannot be told apart from the host's until cgroups
- * are managed, so only the init is signalled.
- */
-function signalOthers(state: StoredState, signo: number, warn: (m: string) => void): void {
-  const ownPidNs = state.config.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path);
-  if (!ownPidNs) {
-    warn('kill --all: the container has no pid namespace of its own; only its init is signalled');
-    return;
-  }
-  let initNs: string;
-  try {
-    initNs = fs.readlinkSync(`/proc/${state.pid}/ns/pid`);
-  } catch {
-    return;
-  }
-  for (const entry of fs.readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === state.pid) continue;
+/** Signals the container's processes other than its init (see containerPids). */
+function signalOthers(state: StoredState, signo: number): void {
+  for (const pid of containerPids(state).slice(1)) {
     try {
-      if (fs.readlinkSync(`/proc/${pid}/ns/pid`) === initNs) process.kill(pid, signo);
+      process.kill(pid, signo);
     } catch {
       // exited meanwhile
     }

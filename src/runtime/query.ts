@@ -4,6 +4,7 @@
 import { NotFoundError } from '../errors.js';
 import { deriveStatus } from '../state/status.js';
 import { OCI_VERSION } from '../version.js';
+import { containerPids } from './processes.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 
 /** The state of container `id` (runtime.md "Query State"); `creating` while its create runs. */
@@ -29,4 +30,10 @@ export function listContainers(ctx: RuntimeContext): ContainerState[] {
     }
   }
   return out;
+}
+
+/** Host pids of container `id`'s processes, its init first (runc `ps`); [] once it has stopped. */
+export function containerProcesses(ctx: RuntimeContext, id: string): number[] {
+  const stored = ctx.store.read(id); // throws NotFoundError for an unknown id
+  return stored ? containerPids(stored) : [];
 }

@@ -82,6 +82,12 @@ export class Runtime {
     return runContainer(this.ctx, id, options);
   }
 
+  /** Host pids of the container's processes, its init first ([] once it has stopped). */
+  async ps(id: string): Promise<number[]> {
+    const { containerProcesses } = await import('./query.js');
+    return containerProcesses(this.ctx, id);
+  }
+
   /** Every container under the root, sorted by id. */
   async list(): Promise<ContainerState[]> {
     const { listContainers } = await import('./query.js');

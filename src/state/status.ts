@@ -12,7 +12,7 @@ import type { StoredState } from './store.js';
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** starttime (field 22 of /proc/<pid>/stat) and the state letter, or undefined if no such process. */
-export function readProcStat(pid: number): { startTime: string; state: string } | undefined {
+export function readProcStat(pid: number): { startTime: string; state: string; ppid: number } | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -21,7 +21,7 @@ export function readProcStat(pid: number): { startTime: string; state: string } 
   }
   // comm (field 2) may contain spaces and parentheses: the fields resume after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
+  return { state: rest[0] ?? '', ppid: Number(rest[1]), startTime: rest[19] ?? '' };
 }
 
 /** The init recorded in `state` still runs (not exited, not a zombie, not a reused pid). */

@@ -64,7 +64,32 @@ t.test('kill --all signals every process in the container’s pid namespace', as
   });
   t.ok(await waitFor(() => members().length === 3), 'init and two sleeps');
   const kinds = members();
+  const ps = tsrunc(root, ['ps', '--format', 'json', id]);
+  t.equal(ps.status, 0, ps.stderr);
+  t.same(JSON.parse(ps.stdout), kinds.map(Number).sort((a, b) => a - b), 'ps --format json: the pids, init first (containerd parses this)');
   t.equal(tsrunc(root, ['kill', '--all', id, 'KILL']).status, 0);
   t.ok(await waitFor(() => kinds.every((p) => !alive(Number(p)))), 'all gone');
+  t.equal(tsrunc(root, ['delete', id]).status, 0);
+});
+
+t.test('without its own pid namespace, ps and kill --all follow the init’s descendants', async (t) => {
+  const root = stateRoot(t);
+  const id = uniqueId('killtree');
+  const bundle = makeBundle(t, (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    s.process!.args = ['sh', '-c', 'sleep 100 & sleep 100 & wait'];
+  });
+  t.equal(tsrunc(root, ['run', '-d', '--bundle', bundle, id]).status, 0);
+  const pid = JSON.parse(tsrunc(root, ['state', id]).stdout).pid as number;
+  const pids = () => JSON.parse(tsrunc(root, ['ps', '-f', 'json', id]).stdout) as number[];
+  t.ok(await waitFor(() => pids().length === 3), 'init and two sleeps');
+  const all = pids();
+  t.equal(all[0], pid, 'init first');
+  const table = tsrunc(root, ['ps', id]);
+  t.match(table.stdout, /^UID\s+PID\s+PPID/, 'the table is ps -ef’s, header first');
+  t.equal(table.stdout.trim().split('\n').length, 4, 'header and the three processes');
+  t.equal(tsrunc(root, ['kill', '--all', id, 'KILL']).status, 0);
+  t.ok(await waitFor(() => all.every((p) => !alive(p))), 'all gone');
+  t.same(pids(), [], 'a stopped container has no processes');
   t.equal(tsrunc(root, ['delete', id]).status, 0);
 });
