@@ -20,7 +20,8 @@
         "src/init/sync.c",
         "src/init/namespaces.c",
         "src/init/rootfs.c",
-        "src/init/process.c"
+        "src/init/process.c",
+        "src/init/hooks.c"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11", "-fno-strict-aliasing"],

@@ -41,7 +41,8 @@ export interface NativeAddon {
   mkfifo(path: string, mode: number): void;
   /** false only with nonBlocking when another process holds the lock. */
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): boolean;
-  waitGate(fifoPath: string, pidfd: number, timeoutMs: number): 'started' | 'exited' | 'timeout';
+  /** Opens the start gate; `refused` carries the init's reason (a failed startContainer hook). */
+  waitGate(fifoPath: string, pidfd: number, timeoutMs: number): { outcome: 'started' | 'exited' | 'timeout' | 'refused'; message: string };
   setChildSubreaper(): void;
 }
 

@@ -217,16 +217,20 @@ Napi::Value Flock(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(env, true);
 }
 
-// waitGate(fifoPath, pidfd, timeoutMs): 'started' | 'exited' | 'timeout'
+// waitGate(fifoPath, pidfd, timeoutMs): { outcome: 'started' | 'exited' | 'timeout' | 'refused', message }
 Napi::Value WaitGate(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   int pidfd = info[1].As<Napi::Number>().Int32Value();
   int timeout = info[2].As<Napi::Number>().Int32Value();
   struct spawn_error error = {};
-  int r = tsrunc_wait_gate(path.c_str(), pidfd, timeout, &error);
+  char message[1024];
+  int r = tsrunc_wait_gate(path.c_str(), pidfd, timeout, message, sizeof message, &error);
   if (r == -1) return ThrowErrno(env, error.err, error.syscall, error.path);
-  return Napi::String::New(env, r == 1 ? "started" : r == 0 ? "exited" : "timeout");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("outcome", r == 1 ? "started" : r == 0 ? "exited" : r == 2 ? "refused" : "timeout");
+  out.Set("message", std::string(message));
+  return out;
 }
 
 // setChildSubreaper(): void — orphans of the container reparent to us (`run`), as with runc

@@ -59,6 +59,12 @@ enum plan_tag {
 	PLAN_DOMAINNAME = 20,    /* str */
 	PLAN_SYSCTL = 21,        /* str path under /proc/sys ("net/ipv4/ip_forward"), str value */
 	PLAN_EXEC_FIFO = 22,     /* str host path of the start gate (a FIFO); opened O_PATH before pivot_root */
+	PLAN_HOOK_STATE = 23,    /* str prefix, str suffix: the state JSON given to container-namespace hooks
+	                            on stdin is prefix + the init's pid as the container sees it + suffix */
+	PLAN_HOOK = 24,          /* u32 kind (enum plan_hook_kind), u32 timeout seconds (0 = none), str path,
+	                            u32 argc, str argv[argc], u32 envc, str envp[envc]. Run in record order. */
+	PLAN_SYNC_HOOKS = 25,    /* (empty) before pivot_root, ask the runtime to run its prestart and
+	                            createRuntime hooks (SYNC_HOOKS) and wait for its ACK */
 
 	/* --- stage 2: the process --- */
 	PLAN_RLIMIT = 30,        /* u32 resource (RLIMIT_*), u64 soft, u64 hard (RLIM_INFINITY = ~0) */
@@ -75,6 +81,11 @@ enum plan_tag {
 enum plan_mount_kind {
 	PLAN_MOUNT_FS = 0,   /* mount(source, dest, fstype, flags, data) */
 	PLAN_MOUNT_BIND = 1, /* mount(source, dest, NULL, MS_BIND | (flags & MS_REC)), then remount with flags */
+};
+
+enum plan_hook_kind {
+	PLAN_HOOK_CREATE_CONTAINER = 1, /* in the container's namespaces, before pivot_root */
+	PLAN_HOOK_START_CONTAINER = 2,  /* in the container, after `start` opened the gate, before exec */
 };
 
 #define PLAN_MOUNT_OPT_FILE 0x1u           /* destination is created as an empty file, not a directory */

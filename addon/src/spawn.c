@@ -250,14 +250,18 @@ close_all:
 	return -1;
 }
 
-int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, struct spawn_error *error)
+int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, char *message, size_t message_size,
+		     struct spawn_error *error)
 {
 	/* O_NONBLOCK: opening for reading must not wait for a writer that may be dead. */
 	int fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0)
 		return fail(error, "open", fifo_path);
 	struct pollfd fds[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	int refused = 0; /* the first byte was "E": a message follows until EOF */
+	size_t len = 0;
 	int ret;
+	message[0] = 0;
 	for (;;) {
 		int n = poll(fds, 2, timeout_ms);
 		if (n < 0) {
@@ -272,23 +276,33 @@ int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, struct sp
 		}
 		/* Check the gate first: the user program may already have exited by now. */
 		if (fds[0].revents & (POLLIN | POLLHUP)) {
-			char byte;
-			ssize_t r = read(fifo, &byte, 1);
-			if (r == 1) {
-				ret = 1;
-				break;
-			}
+			char buf[256];
+			ssize_t r = read(fifo, buf, refused ? sizeof buf : 1);
 			if (r < 0 && errno == EAGAIN)
 				continue;
 			if (r < 0) {
 				ret = fail(error, "read", fifo_path);
 				break;
 			}
-			ret = 0; /* the writer closed without releasing: the init died at the gate */
-			break;
+			if (r == 0) {
+				ret = refused ? 2 : 0; /* a complete refusal, or the init died at the gate */
+				break;
+			}
+			if (!refused) {
+				if (buf[0] == '0') {
+					ret = 1;
+					break;
+				}
+				refused = 1;
+				continue;
+			}
+			for (ssize_t i = 0; i < r && len + 1 < message_size; i++)
+				message[len++] = buf[i];
+			message[len] = 0;
+			continue;
 		}
 		if (fds[1].revents) {
-			ret = 0;
+			ret = refused ? 2 : 0;
 			break;
 		}
 	}

@@ -37,7 +37,10 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
  * Waits until the start gate at fifo_path delivers its byte (returns 1), the process behind pidfd
  * exits (0), or timeout_ms passes (-2; timeout_ms < 0 waits forever). -1 with *error on failure.
  */
-int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, struct spawn_error *error);
+/* 1 started, 0 the init exited, -2 timeout, 2 the init refused (a startContainer hook failed:
+ * `message` holds why), -1 error. */
+int tsrunc_wait_gate(const char *fifo_path, int pidfd, int timeout_ms, char *message, size_t message_size,
+		     struct spawn_error *error);
 
 #ifdef __cplusplus
 }

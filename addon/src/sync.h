@@ -40,6 +40,8 @@ enum sync_type {
 	SYNC_INIT_PID = 11,   /* helper → runtime: value = the container init's pid (runtime's view) */
 	SYNC_READY = 12,      /* helper → runtime: the init waits at the start gate */
 	SYNC_ERROR = 13,      /* helper → runtime: err, step, text describe the failure */
+	SYNC_HOOKS = 14,      /* helper → runtime: mounts are done, pivot_root is next: run the prestart and
+	                         createRuntime hooks, then ACK */
 };
 
 /* The step that failed. Names and wording live in src/runtime/init-steps.ts (drift-tested). */
@@ -85,6 +87,8 @@ enum init_step {
 	STEP_CLOSE_FDS = 38,
 	STEP_EXEC = 39,           /* text = resolved path (only reachable as a message in tests) */
 	STEP_SIGNALS = 40,        /* resetting signal dispositions */
+	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
+	                             exit status (128 + signal when killed), 0 when it could not run */
 };
 
 struct sync_msg {

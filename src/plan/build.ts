@@ -9,7 +9,8 @@ import { ConfigError } from '../errors.js';
 import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
 import type { HostInfo } from './host.js';
-import type { LaunchPlan, NamespaceJoin } from './launch-plan.js';
+import { HookKind, type LaunchPlan, type NamespaceJoin } from './launch-plan.js';
+import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
@@ -24,6 +25,8 @@ export interface PlanOptions {
   /** `--no-pivot`: chroot instead of pivot_root. */
   noPivot: boolean;
   host: HostInfo;
+  /** The container's id, for the state JSON given to hooks. */
+  id?: string;
   /** What a bind source is; defaults to stat(2). */
   statSource?: (p: string) => SourceKind;
 }
@@ -33,7 +36,6 @@ const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mo
 
 /** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
 const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
-  ['/hooks', (s) => s.hooks, 'config.md#configHooks'],
   ['/process/terminal', (s) => s.process?.terminal, 'config.md#configProcess'],
   ['/process/apparmorProfile', (s) => s.process?.apparmorProfile, 'config.md#configLinuxProcess'],
   ['/process/selinuxLabel', (s) => s.process?.selinuxLabel, 'config.md#configLinuxProcess'],
@@ -108,6 +110,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     domainname: spec.domainname,
     sysctl,
     execFifo: options.execFifo,
+    ...planHooks(spec, options),
     process: planProcess(spec.process, options.host.capLastCap, warnings),
     warnings,
   };
@@ -157,6 +160,32 @@ function planNamespaces(entries: ReadonlyArray<{ type: string; path?: string }>)
 
 function idMapText(mappings: ReadonlyArray<{ containerID: number; hostID: number; size: number }> | undefined): string {
   return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/**
+ * Hooks the init runs (createContainer, startContainer), the state JSON they read on stdin (runtime.md
+ * "State", status `created`, pid as the container sees it) and whether the runtime's own hooks need
+ * the init to stop before pivot_root. prestart/createRuntime/poststart/poststop run in the runtime.
+ */
+function planHooks(spec: Spec, options: PlanOptions): Pick<LaunchPlan, 'hookState' | 'hooks' | 'syncHooks'> {
+  const hooks = spec.hooks ?? {};
+  const planned = [
+    ...(hooks.createContainer ?? []).map((h) => ({ kind: HookKind.CreateContainer, h })),
+    ...(hooks.startContainer ?? []).map((h) => ({ kind: HookKind.StartContainer, h })),
+  ].map(({ kind, h }) => ({ kind, timeout: h.timeout ?? 0, path: h.path, args: h.args ?? [], env: h.env ?? [] }));
+  const PID = 2147483647; // a placeholder no real state has
+  const json = JSON.stringify(hookStateJson(spec, options, PID));
+  const [prefix, suffix] = json.split(`"pid":${PID}`) as [string, string];
+  return {
+    hookState: planned.length ? { prefix: `${prefix}"pid":`, suffix } : undefined,
+    hooks: planned,
+    syncHooks: (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0,
+  };
+}
+
+/** The state given to hooks (runtime.md "State"). */
+export function hookStateJson(spec: Spec, options: Pick<PlanOptions, 'bundle' | 'id'>, pid: number, status = 'created'): Record<string, unknown> {
+  return { ociVersion: OCI_VERSION, id: options.id ?? '', status, pid, bundle: options.bundle, annotations: spec.annotations ?? {} };
 }
 
 function timeOffsetsText(offsets: { boottime?: TimeOffset; monotonic?: TimeOffset } | undefined): string {

@@ -27,6 +27,9 @@ export const PlanTag = {
   DOMAINNAME: 20,
   SYSCTL: 21,
   EXEC_FIFO: 22,
+  HOOK_STATE: 23,
+  HOOK: 24,
+  SYNC_HOOKS: 25,
   RLIMIT: 30,
   OOM_SCORE_ADJ: 31,
   USER: 32,
@@ -104,6 +107,11 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsPropagationAfterPivot));
   if (plan.noPivot) w.record(PlanTag.NO_PIVOT);
   w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
+  if (plan.hookState) w.record(PlanTag.HOOK_STATE, str(plan.hookState.prefix), str(plan.hookState.suffix));
+  if (plan.syncHooks) w.record(PlanTag.SYNC_HOOKS);
+  for (const h of plan.hooks) {
+    w.record(PlanTag.HOOK, u32(h.kind), u32(h.timeout), str(h.path), u32(h.args.length), ...h.args.map(str), u32(h.env.length), ...h.env.map(str));
+  }
   for (const m of plan.mounts) {
     w.record(
       PlanTag.MOUNT,

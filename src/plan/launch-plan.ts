@@ -96,6 +96,23 @@ export interface PlannedProcess {
   oomScoreAdj: number | undefined;
 }
 
+/** A hook the init runs in the container's namespaces (createContainer, startContainer). */
+export interface PlannedHook {
+  kind: HookKind;
+  /** Seconds; 0 for none. */
+  timeout: number;
+  path: string;
+  /** argv as config.json gives it ([] → just the path). */
+  args: string[];
+  env: string[];
+}
+
+/** Mirror `enum plan_hook_kind` in plan.h. */
+export const enum HookKind {
+  CreateContainer = 1,
+  StartContainer = 2,
+}
+
 export interface LaunchPlan {
   /** Namespaces joined by path, in the order they must be joined (user first). */
   joins: NamespaceJoin[];
@@ -126,6 +143,11 @@ export interface LaunchPlan {
   sysctl: Array<[string, string]>;
   /** Host path of the start gate FIFO. */
   execFifo: string;
+  /** The state JSON for container-namespace hooks, split around the pid the init fills in. */
+  hookState: { prefix: string; suffix: string } | undefined;
+  hooks: PlannedHook[];
+  /** Stop before pivot_root for the runtime's prestart and createRuntime hooks. */
+  syncHooks: boolean;
 
   process: PlannedProcess;
   /** Things the plan builder could not honour but that are not errors (spec: "log a warning"). */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { signalName } from './signals.js';
 import { TsruncError, fromNodeError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
-import { buildLaunchPlan } from '../plan/build.js';
+import { buildLaunchPlan, hookStateJson } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
 import { detectHost } from '../plan/host.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
@@ -18,6 +18,7 @@ import { type StoredState, validateId, writeFileAtomic } from '../state/store.js
 import { readProcStat } from '../state/status.js';
 import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
+import { runHooks } from './hooks.js';
 import { initStepError, SyncType } from './init-steps.js';
 
 export interface CreateOptions {
@@ -40,7 +41,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const { store, log } = ctx;
   const fifo = store.fifoPath(id);
   // Plan before touching anything: a config we refuse must leave no trace.
-  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost() });
+  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id });
   for (const w of plan.warnings) log.warn(w);
 
   store.createDir(id);
@@ -69,7 +70,13 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     };
     if (spec.annotations) state.annotations = spec.annotations;
 
-    runHandshake(syncFd, spawned.pid, plan, children, (initPid) => {
+    const runRuntimeHooks = () => {
+      // prestart then createRuntime, in the runtime namespace, before the init's pivot_root.
+      const hookState = hookStateJson(spec, { bundle, id }, state.pid, 'created');
+      runHooks(spec, 'prestart', hookState);
+      runHooks(spec, 'createRuntime', hookState);
+    };
+    runHandshake(syncFd, spawned.pid, plan, children, runRuntimeHooks, (initPid) => {
       // Recorded at once, so even a crash of this process leaves the init findable by delete --force.
       state.pid = initPid;
       state.initStartTime = readProcStat(initPid)?.startTime ?? '';
@@ -92,7 +99,14 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
 }
 
 /** Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via onInitPid. */
-function runHandshake(syncFd: number, helperPid: number, plan: LaunchPlan, children: Children, onInitPid: (pid: number) => void): void {
+function runHandshake(
+  syncFd: number,
+  helperPid: number,
+  plan: LaunchPlan,
+  children: Children,
+  onHooks: () => void,
+  onInitPid: (pid: number) => void,
+): void {
   const n = native();
   n.syncSend(syncFd, SyncType.GO, 0);
   let initPid = 0;
@@ -112,6 +126,10 @@ function runHandshake(syncFd: number, helperPid: number, plan: LaunchPlan, child
           children.reap(helperPid);
         }
         onInitPid(initPid);
+        break;
+      case SyncType.HOOKS:
+        onHooks();
+        n.syncSend(syncFd, SyncType.ACK, 0);
         break;
       case SyncType.READY:
         return;

@@ -8,7 +8,9 @@ import { NotFoundError, TsruncError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus, readProcStat } from '../state/status.js';
 import type { StoredState } from '../state/store.js';
+import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
+import { runHooks } from './hooks.js';
 
 export interface DeleteOptions {
   /** Kill the container if it still runs; an unknown id is not an error (containerd relies on it). */
@@ -37,6 +39,14 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     }
     if (state) reapIfOurs(state);
     store.remove(id);
+    if (state?.config.hooks?.poststop?.length) {
+      try {
+        runHooks(state.config, 'poststop', hookStateJson(state.config, { bundle: state.bundle, id }, 0, 'stopped'));
+      } catch (e) {
+        // runtime.md: a poststop failure is logged, the container is deleted all the same.
+        ctx.log.warn((e as Error).message);
+      }
+    }
   } finally {
     lock.release();
   }

@@ -36,8 +36,7 @@ export function features(host: FeaturesHost = detectFeaturesHost()): Features {
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION,
-    // Hooks are refused until they are implemented, so none is recognized.
-    hooks: [],
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: knownMountOptions(),
     linux: {
       namespaces: NAMESPACES.filter((n) => host.namespaceAvailable(n)),

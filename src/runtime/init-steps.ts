@@ -3,7 +3,7 @@
  * the container's init reads like `mount `proc` on `/proc`: Operation not permitted (EPERM)`.
  * test/unit/init-steps.test.ts parses sync.h and fails when the two drift apart.
  */
-import { SyscallError } from '../errors.js';
+import { SyscallError, TsruncError } from '../errors.js';
 import type { SyncMessage } from '../native.js';
 
 export const SyncType = {
@@ -14,6 +14,7 @@ export const SyncType = {
   INIT_PID: 11,
   READY: 12,
   ERROR: 13,
+  HOOKS: 14,
 } as const;
 
 /** `enum init_step` → the operation named in the error message. */
@@ -59,13 +60,19 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   38: { name: 'STEP_CLOSE_FDS', operation: 'close file descriptors' },
   39: { name: 'STEP_EXEC', operation: 'exec' },
   40: { name: 'STEP_SIGNALS', operation: 'reset signals' },
+  41: { name: 'STEP_HOOK', operation: 'run' },
 };
 
 const STEP_LOOKUP_EXEC = 37;
+const STEP_HOOK = 41;
 const ENOENT = 2;
+const ETIMEDOUT = 110;
 
 /** Turns a SYNC_ERROR message from the init into the error the user sees. */
-export function initStepError(msg: SyncMessage): SyscallError {
+export function initStepError(msg: SyncMessage): TsruncError {
+  // A hook that ran and failed has a status, not an errno: `createContainer hook #0 `/x`: exit status 3`.
+  if (msg.step === STEP_HOOK && msg.err === 0) return new TsruncError(`${msg.text}: exit status ${msg.value}`);
+  if (msg.step === STEP_HOOK && msg.err === ETIMEDOUT) return new TsruncError(`${msg.text}: timed out`);
   const step = initSteps[msg.step] ?? { name: `step ${msg.step}`, operation: `init step ${msg.step}` };
   const err = new SyscallError(step.operation, msg.text, msg.err);
   if (msg.step === STEP_LOOKUP_EXEC && msg.err === ENOENT) {

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import { StateError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus } from '../state/status.js';
+import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
+import { HookError, runHooks } from './hooks.js';
+import type { StoredState } from '../state/store.js';
 
 /** The init is already blocked at the gate, so this only bounds a wedged kernel or a stopped init. */
 const GATE_TIMEOUT_MS = 30_000;
@@ -22,15 +25,36 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('cannot start a container that has stopped');
     try {
-      const outcome = native().waitGate(fifo, pidfd, GATE_TIMEOUT_MS);
+      const { outcome, message } = native().waitGate(fifo, pidfd, GATE_TIMEOUT_MS);
       if (outcome === 'exited') throw new StateError('cannot start a container that has stopped');
       if (outcome === 'timeout') throw new StateError(`container init did not pass the start gate within ${GATE_TIMEOUT_MS / 1000}s`);
+      // A startContainer hook failed in the init, which has exited: the container is stopped.
+      if (outcome === 'refused') throw new HookError(message);
     } finally {
       fs.closeSync(pidfd);
     }
     // The gate's absence is what marks the container running (see deriveStatus).
     fs.rmSync(fifo, { force: true });
+    const s = state!;
+    try {
+      runHooks(s.config, 'poststart', hookStateJson(s.config, { bundle: s.bundle, id }, s.pid, 'running'));
+    } catch (e) {
+      // runtime-spec 1.3: a poststart failure is an error that stops the container.
+      killInit(s);
+      throw e;
+    }
   } finally {
     lock.release();
+  }
+}
+
+function killInit(state: StoredState): void {
+  const pidfd = openInitPidfd(state);
+  if (pidfd === undefined) return;
+  try {
+    native().pidfdSendSignal(pidfd, 9);
+    native().pidfdWait(pidfd, 10_000);
+  } finally {
+    fs.closeSync(pidfd);
   }
 }

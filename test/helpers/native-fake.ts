@@ -88,9 +88,9 @@ export class FakeNative implements NativeAddon {
     return true;
   }
 
-  waitGate(fifoPath: string): 'started' | 'exited' | 'timeout' {
+  waitGate(fifoPath: string): { outcome: 'started' | 'exited' | 'timeout' | 'refused'; message: string } {
     this.record('waitGate', fifoPath);
-    return 'started';
+    return { outcome: 'started', message: '' };
   }
 
   setChildSubreaper(): void {

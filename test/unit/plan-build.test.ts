@@ -2,7 +2,7 @@ import t from 'tap';
 import { ConfigError } from '../../src/errors.js';
 import { buildLaunchPlan, type PlanOptions } from '../../src/plan/build.js';
 import type { HostInfo } from '../../src/plan/host.js';
-import { MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
+import { HookKind, MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { CLONE_NEW, MS, RLIM_INFINITY, S_IF } from '../../src/plan/linux.js';
 import { baseSpec } from '../helpers/specs.js';
 import type { Spec } from '../../src/spec/generated/config.js';
@@ -203,7 +203,6 @@ t.test('refusals name the field and the spec section', async (t) => {
     ['joined mount namespace', (s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }]), /\/linux\/namespaces\/0\/path: joining an existing mount namespace/],
     ['seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /^config\.json: \/linux\/seccomp: is not supported by tsrunc yet \(config-linux\.md#configLinuxSeccomp\)$/],
     ['terminal', (s) => (s.process!.terminal = true), /\/process\/terminal: is not supported/],
-    ['hooks', (s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }), /\/hooks: is not supported/],
     ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
     ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
     ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],
@@ -251,4 +250,28 @@ t.test('cgroup mounts: fresh mounts per hierarchy, binds of our own cgroups in a
       [MountKind.Bind, '', '/sys/fs/cgroup/unified/user.slice/session-1.scope', '/sys/fs/cgroup/unified', ''],
     ],
   );
+});
+
+t.test('hooks: the init gets createContainer/startContainer and the state JSON around its pid', async (t) => {
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      s.annotations = { a: 'b' };
+      s.hooks = {
+        prestart: [{ path: '/bin/p' }],
+        createContainer: [{ path: '/bin/c', args: ['c', '1'], env: ['X=1'], timeout: 3 }],
+        startContainer: [{ path: '/bin/s' }],
+        poststop: [{ path: '/bin/z' }],
+      };
+    }),
+    { ...options(), id: 'box' },
+  );
+  t.same(plan.hooks, [
+    { kind: HookKind.CreateContainer, timeout: 3, path: '/bin/c', args: ['c', '1'], env: ['X=1'] },
+    { kind: HookKind.StartContainer, timeout: 0, path: '/bin/s', args: [], env: [] },
+  ]);
+  t.equal(plan.syncHooks, true, 'prestart runs in the runtime, before pivot_root');
+  const json = JSON.parse(`${plan.hookState!.prefix}1${plan.hookState!.suffix}`);
+  t.same(json, { ociVersion: '1.3.0', id: 'box', status: 'created', pid: 1, bundle: '/bundles/b', annotations: { a: 'b' } });
+  const none = buildLaunchPlan(baseSpec(), options());
+  t.same([none.hooks, none.syncHooks, none.hookState], [[], false, undefined]);
 });

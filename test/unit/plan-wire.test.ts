@@ -2,7 +2,7 @@
 // plan decodes (with the layout plan.h documents) back to the plan's values.
 import t from 'tap';
 import { encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
-import { type LaunchPlan, MountKind } from '../../src/plan/launch-plan.js';
+import { HookKind, type LaunchPlan, MountKind } from '../../src/plan/launch-plan.js';
 import { readCDefine, readCEnum } from '../helpers/c-header.js';
 
 t.test('tags, magic and version agree with plan.h', async (t) => {
@@ -76,6 +76,9 @@ const plan: LaunchPlan = {
   domainname: undefined,
   sysctl: [['net/ipv4/ip_forward', '1']],
   execFifo: '/run/tsrunc/x/exec.fifo',
+  hookState: { prefix: '{"pid":', suffix: '}' },
+  hooks: [{ kind: HookKind.StartContainer, timeout: 5, path: '/bin/h', args: ['h', '-x'], env: ['A=1'] }],
+  syncHooks: true,
   process: {
     args: ['sh', '-c', 'échö'],
     env: ['PATH=/bin'],
@@ -113,6 +116,11 @@ t.test('an encoded plan decodes to its values', async (t) => {
   t.equal(by(PlanTag.NO_PIVOT).length, 0);
   t.equal(by(PlanTag.DOMAINNAME).length, 0, 'unset fields are absent');
   t.equal(by(PlanTag.NO_NEW_PRIVS).length, 1);
+  const [hs] = by(PlanTag.HOOK_STATE);
+  t.same([hs!.str(), hs!.str()], ['{"pid":', '}']);
+  const [h] = by(PlanTag.HOOK);
+  t.same([h!.u32(), h!.u32(), h!.str(), h!.u32(), h!.str(), h!.str(), h!.u32(), h!.str()], [2, 5, '/bin/h', 2, 'h', '-x', 1, 'A=1']);
+  t.equal(by(PlanTag.SYNC_HOOKS).length, 1);
 });
 
 t.test('a NUL byte in a string is refused, not truncated', async (t) => {

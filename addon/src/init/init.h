@@ -41,6 +41,13 @@ struct plan_rlimit {
 	uint64_t soft, hard;
 };
 
+struct plan_hook {
+	uint32_t kind, timeout;
+	const char *path;
+	char **argv; /* NULL-terminated */
+	char **envp; /* NULL-terminated */
+};
+
 struct plan {
 	struct plan_ns_join *joins;
 	size_t n_joins;
@@ -64,6 +71,10 @@ struct plan {
 	const char *hostname, *domainname;
 	struct plan_pair *sysctls;
 	size_t n_sysctls;
+	const char *hook_state_prefix, *hook_state_suffix;
+	struct plan_hook *hooks;
+	size_t n_hooks;
+	int sync_hooks;
 
 	struct plan_rlimit *rlimits;
 	size_t n_rlimits;
@@ -100,6 +111,17 @@ void enter_namespaces(const struct plan *plan);
 /* rootfs.c: stage 2, the filesystem. Leaves the process in the container's root. */
 void setup_rootfs(const struct plan *plan);
 void finish_rootfs(const struct plan *plan);
+
+/* hooks.c: runs the plan's hooks of one kind in order; 0, or -1 with `err` describing the failure
+ * (the message for SYNC_ERROR / the start gate: step STEP_HOOK). */
+struct hook_error {
+	int err;       /* errno when the hook could not run or timed out, else 0 */
+	int status;    /* its exit status, 128 + signal when killed; 0 when it did not run */
+	char text[SYNC_TEXT_MAX];
+};
+int run_hooks(const struct plan *plan, uint32_t kind, struct hook_error *error);
+/* Reports a failed hook as SYNC_ERROR (step STEP_HOOK, value = its status), then exits(1). */
+__attribute__((noreturn)) void die_hook(const struct hook_error *error);
 
 /* process.c: stage 2, the process, up to exec. */
 void setup_system(const struct plan *plan);

@@ -62,6 +62,22 @@ static void *grow(void **array, size_t *count, size_t size)
 
 #define APPEND(arr, n) ((__typeof__(arr))grow((void **)&(arr), &(n), sizeof(*(arr))))
 
+/* u32 n, then n strings: into a NULL-terminated array. */
+static int decode_strings(struct cursor *c, char ***out)
+{
+	uint32_t n;
+	TAKE(c, n);
+	if (n > 65536)
+		return -1;
+	char **list = calloc((size_t)n + 1, sizeof *list);
+	if (!list)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		STR(c, *(const char **)&list[i]);
+	*out = list;
+	return 0;
+}
+
 static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 {
 	switch (tag) {
@@ -160,6 +176,24 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 	case PLAN_EXEC_FIFO:
 		STR(c, plan->exec_fifo);
 		return 0;
+	case PLAN_HOOK_STATE:
+		STR(c, plan->hook_state_prefix);
+		STR(c, plan->hook_state_suffix);
+		return 0;
+	case PLAN_SYNC_HOOKS:
+		plan->sync_hooks = 1;
+		return 0;
+	case PLAN_HOOK: {
+		struct plan_hook *h = APPEND(plan->hooks, plan->n_hooks);
+		if (!h)
+			return -1;
+		TAKE(c, h->kind);
+		TAKE(c, h->timeout);
+		STR(c, h->path);
+		if (decode_strings(c, &h->argv) < 0 || decode_strings(c, &h->envp) < 0)
+			return -1;
+		return 0;
+	}
 	case PLAN_RLIMIT: {
 		struct plan_rlimit *r = APPEND(plan->rlimits, plan->n_rlimits);
 		if (!r)

@@ -208,7 +208,22 @@ void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_
 	int fd;
 	while ((fd = open(gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
 		;
-	if (fd < 0 || write(fd, "0", 1) != 1) {
+	if (fd < 0) {
+		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
+		_exit(1);
+	}
+	/* `start` is waiting on the gate: startContainer hooks run now, and a failure goes back to it
+	 * through the gate itself ("E" + the message) instead of the "0" that releases it. */
+	struct hook_error hook_error;
+	if (run_hooks(plan, PLAN_HOOK_START_CONTAINER, &hook_error) < 0) {
+		char message[SYNC_TEXT_MAX + 64];
+		int len = hook_error.err ? snprintf(message, sizeof message, "E%s: %s", hook_error.text, strerror(hook_error.err))
+					 : snprintf(message, sizeof message, "E%s: exit status %d", hook_error.text, hook_error.status);
+		if (write(fd, message, (size_t)len) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	if (write(fd, "0", 1) != 1) {
 		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
 		_exit(1);
 	}

@@ -404,6 +404,13 @@ void setup_rootfs(const struct plan *plan)
 
 	close(root_fd);
 	root_fd = -1;
+	/* The runtime's own hooks (prestart, createRuntime), then createContainer hooks here, in the
+	 * container's namespaces with the host still visible: all before pivot_root (config.md). */
+	if (plan->sync_hooks && (sync_send(SYNC_HOOKS, 0) < 0 || sync_wait(SYNC_ACK) < 0))
+		die(STEP_SYNC, errno, "hooks");
+	struct hook_error hook_error;
+	if (run_hooks(plan, PLAN_HOOK_CREATE_CONTAINER, &hook_error) < 0)
+		die_hook(&hook_error);
 	pivot(plan);
 	if (plan->propagation_after_pivot && mount(NULL, "/", NULL, (unsigned long)plan->propagation_after_pivot, NULL) < 0)
 		die_path(STEP_ROOTFS_PROPAGATION, "/");

@@ -71,6 +71,20 @@ void die(enum init_step step, int err, const char *fmt, ...)
 	_exit(1);
 }
 
+void die_hook(const struct hook_error *error)
+{
+	struct sync_msg msg;
+	memset(&msg, 0, sizeof msg);
+	msg.type = SYNC_ERROR;
+	msg.err = error->err;
+	msg.step = STEP_HOOK;
+	msg.value = error->status;
+	snprintf(msg.text, sizeof msg.text, "%s", error->text);
+	if (send_msg(&msg) < 0)
+		dprintf(2, "tsrunc-init: %s failed\n", msg.text);
+	_exit(1);
+}
+
 void die_path(enum init_step step, const char *path)
 {
 	int err = errno;

@@ -1,0 +1,39 @@
+/**
+ * The hooks that run in the runtime namespace (config.md "POSIX-platform Hooks"): prestart and
+ * createRuntime during create, poststart during start, poststop during delete. The init runs
+ * createContainer and startContainer itself (addon/src/init/hooks.c). Each hook gets the state JSON
+ * on stdin, exactly its own args and env, and is killed at its timeout.
+ */
+import { spawnSync } from 'node:child_process';
+import { fromNodeError, TsruncError } from '../errors.js';
+import type { Hook, Spec } from '../spec/generated/config.js';
+
+export type RuntimeHookKind = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
+
+/** The error of a hook that failed: `<kind> hook #<n> `<path>`: exit status 3`. */
+export class HookError extends TsruncError {
+  override name = 'HookError';
+}
+
+/** Runs the `kind` hooks of `spec` in order; throws HookError at the first failure. */
+export function runHooks(spec: Spec, kind: RuntimeHookKind, state: Record<string, unknown>): void {
+  const hooks: Hook[] = spec.hooks?.[kind] ?? [];
+  const input = JSON.stringify(state);
+  hooks.forEach((hook, index) => {
+    const what = `${kind} hook #${index} \`${hook.path}\``;
+    const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
+    const r = spawnSync(hook.path, args, {
+      argv0,
+      input,
+      // Exactly the hook's env (execv semantics), nothing of ours.
+      env: Object.fromEntries((hook.env ?? []).filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      stdio: ['pipe', 'inherit', 'inherit'],
+      timeout: hook.timeout ? hook.timeout * 1000 : undefined,
+      killSignal: 'SIGKILL',
+    });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new HookError(`${what}: timed out after ${hook.timeout}s`);
+    if (r.error) throw fromNodeError(`${kind} hook #${index}`, hook.path, r.error);
+    if (r.signal) throw new HookError(`${what}: killed by ${r.signal}`);
+    if (r.status !== 0) throw new HookError(`${what}: exit status ${r.status}`);
+  });
+}
