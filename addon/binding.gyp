@@ -21,7 +21,8 @@
         "src/init/namespaces.c",
         "src/init/rootfs.c",
         "src/init/process.c",
-        "src/init/hooks.c"
+        "src/init/hooks.c",
+        "src/init/console.c"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11", "-fno-strict-aliasing"],

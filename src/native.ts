@@ -27,7 +27,8 @@ export interface ExitStatus {
 
 /** The addon's functions; see addon/src/binding.cc for each. */
 export interface NativeAddon {
-  spawnInit(helperPath: string, plan: Buffer): { pid: number; syncFd: number };
+  /** consoleFd: a socket the init sends the pty master to (process.terminal); -1 for none. */
+  spawnInit(helperPath: string, plan: Buffer, consoleFd?: number): { pid: number; syncFd: number };
   syncSend(fd: number, type: number, value: number): void;
   /** null on EOF (the helper is gone); throws ETIMEDOUT after timeoutMs. */
   syncRecv(fd: number, timeoutMs: number): SyncMessage | null;
@@ -44,6 +45,12 @@ export interface NativeAddon {
   /** Opens the start gate; `refused` carries the init's reason (a failed startContainer hook). */
   waitGate(fifoPath: string, pidfd: number, timeoutMs: number): { outcome: 'started' | 'exited' | 'timeout' | 'refused'; message: string };
   setChildSubreaper(): void;
+  /** A connected unix stream socket (--console-socket). */
+  connectUnix(path: string): number;
+  socketPair(): [number, number];
+  /** One fd sent with SCM_RIGHTS, and the message's data (the pty's name); null on EOF. */
+  recvFd(fd: number): { fd: number; name: string } | null;
+  setWinsize(fd: number, rows: number, cols: number): void;
 }
 
 const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));

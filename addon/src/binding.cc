@@ -11,6 +11,8 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -61,7 +63,8 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Buffer<char> plan = info[1].As<Napi::Buffer<char>>();
   struct spawn_result result;
   struct spawn_error error = {};
-  if (tsrunc_spawn_init(helper.c_str(), plan.Data(), plan.Length(), &result, &error) < 0)
+  int console_fd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
+  if (tsrunc_spawn_init(helper.c_str(), plan.Data(), plan.Length(), console_fd, &result, &error) < 0)
     return ThrowErrno(env, error.err, error.syscall, error.path);
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, result.pid));
@@ -233,6 +236,78 @@ Napi::Value WaitGate(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// connectUnix(path): fd — a connected SOCK_STREAM unix socket (the --console-socket)
+Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return ThrowErrno(env, ENAMETOOLONG, "connect", path.c_str());
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(env, errno, "socket", path.c_str());
+  int r;
+  do r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int err = errno;
+    close(fd);
+    return ThrowErrno(env, err, "connect", path.c_str());
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// socketPair(): [fd, fd] — SOCK_STREAM unix pair, close-on-exec (run's own console socket)
+Napi::Value SocketPair(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return ThrowErrno(env, errno, "socketpair", nullptr);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, pair[0]));
+  out.Set(1u, Napi::Number::New(env, pair[1]));
+  return out;
+}
+
+// recvFd(fd): { fd, name } — one message carrying one fd with SCM_RIGHTS (the pty master); null on EOF
+Napi::Value RecvFd(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char name[4096];
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  struct iovec iov = {name, sizeof name - 1};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, errno, "recvmsg", "console socket");
+  if (n == 0) return env.Null();
+  name[n] = 0;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+    return ThrowErrno(env, EPROTO, "recvmsg", "console socket: no fd received");
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("fd", Napi::Number::New(env, fd));
+  out.Set("name", Napi::String::New(env, name));
+  return out;
+}
+
+// setWinsize(fd, rows, cols): void
+Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct winsize ws = {};
+  ws.ws_row = (unsigned short)info[1].As<Napi::Number>().Uint32Value();
+  ws.ws_col = (unsigned short)info[2].As<Napi::Number>().Uint32Value();
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) return ThrowErrno(env, errno, "ioctl(TIOCSWINSZ)", nullptr);
+  return env.Undefined();
+}
+
 // setChildSubreaper(): void — orphans of the container reparent to us (`run`), as with runc
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -253,6 +328,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("waitGate", Napi::Function::New(env, WaitGate));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   return exports;
 }
 

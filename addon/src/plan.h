@@ -25,6 +25,7 @@
 /* File descriptors the helper is started with. */
 #define SYNC_FD 3 /* SOCK_SEQPACKET to the runtime, see sync.h */
 #define PLAN_FD 4 /* memfd holding the plan */
+#define CONSOLE_FD 6 /* with PLAN_TERMINAL and a console socket: connected to it, for the pty master */
 
 enum plan_tag {
 	/* --- stage 1: namespaces (runtime namespaces, before the init is forked) --- */
@@ -63,6 +64,8 @@ enum plan_tag {
 	                            on stdin is prefix + the init's pid as the container sees it + suffix */
 	PLAN_HOOK = 24,          /* u32 kind (enum plan_hook_kind), u32 timeout seconds (0 = none), str path,
 	                            u32 argc, str argv[argc], u32 envc, str envp[envc]. Run in record order. */
+	PLAN_TERMINAL = 26,      /* u32 rows, u32 cols (0 0 = leave the size): give the process a new pty as
+	                            its controlling terminal and stdio, and send the master over CONSOLE_FD */
 	PLAN_SYNC_HOOKS = 25,    /* (empty) before pivot_root, ask the runtime to run its prestart and
 	                            createRuntime hooks (SYNC_HOOKS) and wait for its ACK */
 

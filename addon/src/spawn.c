@@ -129,9 +129,10 @@ static int write_plan(const void *plan, size_t len, struct spawn_error *error)
 
 /* Everything the child reads, prepared before the clone. */
 struct child_args {
-	int sync_fd;   /* >= 6 */
-	int plan_fd;   /* >= 6 */
-	int helper_fd; /* >= 6 */
+	int sync_fd;   /* >= 7 */
+	int plan_fd;   /* >= 7 */
+	int helper_fd; /* >= 7 */
+	int console_fd; /* >= 7, or -1 */
 	char *const *argv;
 	char *const *envp;
 	volatile int exec_errno; /* written by the child only when execveat fails (shared memory) */
@@ -148,12 +149,15 @@ static int child_main(void *opaque)
 	 * own (no CLONE_FILES), so the parent's flags are untouched. */
 	for (int fd = 0; fd < 3; fd++)
 		fcntl(fd, F_SETFD, 0);
-	/* No runtime fd may leak into the container: keep 0-2 (stdio) and 3-5 only. */
-	if (syscall(SYS_close_range, HELPER_FD + 1, ~0U, 0) < 0) {
+	if (a->console_fd >= 0 && dup2(a->console_fd, CONSOLE_FD) < 0)
+		goto out;
+	/* No runtime fd may leak into the container: keep 0-2 (stdio), 3-5 and the console socket only. */
+	unsigned first = a->console_fd >= 0 ? CONSOLE_FD + 1 : HELPER_FD + 1;
+	if (syscall(SYS_close_range, first, ~0U, 0) < 0) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 			goto out;
-		for (unsigned fd = HELPER_FD + 1; fd < rl.rlim_cur; fd++)
+		for (unsigned fd = first; fd < rl.rlim_cur; fd++)
 			close((int)fd);
 	}
 	syscall(SYS_execveat, HELPER_FD, "", a->argv, a->envp, AT_EMPTY_PATH);
@@ -162,19 +166,19 @@ out:
 	_exit(127);
 }
 
-/* Moves fd to a number >= 6 so the child's dup2 onto 3, 4 and 5 cannot clobber it. */
+/* Moves fd to a number >= 7 so the child's dup2 onto 3 to 6 cannot clobber it. */
 static int raise_fd(int fd)
 {
-	if (fd > HELPER_FD)
+	if (fd > CONSOLE_FD)
 		return fd;
-	int moved = fcntl(fd, F_DUPFD_CLOEXEC, HELPER_FD + 1);
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, CONSOLE_FD + 1);
 	int saved = errno;
 	close(fd);
 	errno = saved;
 	return moved;
 }
 
-int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, struct spawn_result *result,
+int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, struct spawn_result *result,
 		      struct spawn_error *error)
 {
 	int helper = load_helper(helper_path, error);
@@ -188,7 +192,18 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 		close(plan_fd);
 		return fail(error, "socketpair", NULL);
 	}
-	int helper_dup = fcntl(helper, F_DUPFD_CLOEXEC, HELPER_FD + 1);
+	int helper_dup = fcntl(helper, F_DUPFD_CLOEXEC, CONSOLE_FD + 1);
+	/* The caller keeps its console fd; the child gets a duplicate placed out of the way. */
+	int console_dup = console_fd >= 0 ? fcntl(console_fd, F_DUPFD_CLOEXEC, CONSOLE_FD + 1) : -1;
+	if (console_fd >= 0 && console_dup < 0) {
+		fail(error, "fcntl(F_DUPFD_CLOEXEC)", "console socket");
+		if (helper_dup >= 0)
+			close(helper_dup);
+		close(plan_fd);
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
 	pair[1] = raise_fd(pair[1]);
 	plan_fd = raise_fd(plan_fd);
 	if (helper_dup < 0 || pair[1] < 0 || plan_fd < 0) {
@@ -200,7 +215,8 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 	char *argv[] = {arg0, NULL};
 	char *envp[] = {NULL};
 	struct child_args args = {
-		.sync_fd = pair[1], .plan_fd = plan_fd, .helper_fd = helper_dup, .argv = argv, .envp = envp, .exec_errno = 0};
+		.sync_fd = pair[1], .plan_fd = plan_fd, .helper_fd = helper_dup, .console_fd = console_dup, .argv = argv, .envp = envp,
+		.exec_errno = 0};
 
 	const size_t stack_size = 64 * 1024;
 	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -235,11 +251,15 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 	close(helper_dup);
 	close(plan_fd);
 	close(pair[1]);
+	if (console_dup >= 0)
+		close(console_dup);
 	result->pid = pid;
 	result->sync_fd = pair[0];
 	return 0;
 
 close_all:
+	if (console_dup >= 0)
+		close(console_dup);
 	if (helper_dup >= 0)
 		close(helper_dup);
 	if (plan_fd >= 0)

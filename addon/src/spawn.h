@@ -30,7 +30,8 @@ struct spawn_result {
  * sealed memfd, and starts the helper with fd 3 = sync socket, fd 4 = plan, fds 0-2 inherited, all
  * other fds closed. Returns 0, or -1 with *error filled.
  */
-int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, struct spawn_result *result,
+/* console_fd: a socket for the pty master, given to the helper as CONSOLE_FD; -1 for none. */
+int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, struct spawn_result *result,
 		      struct spawn_error *error);
 
 /*

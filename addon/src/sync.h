@@ -87,6 +87,7 @@ enum init_step {
 	STEP_CLOSE_FDS = 38,
 	STEP_EXEC = 39,           /* text = resolved path (only reachable as a message in tests) */
 	STEP_SIGNALS = 40,        /* resetting signal dispositions */
+	STEP_CONSOLE = 42,        /* the pty: text = what failed (open /dev/ptmx, send the master, …) */
 	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
 	                             exit status (128 + signal when killed), 0 when it could not run */
 };

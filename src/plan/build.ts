@@ -36,7 +36,6 @@ const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mo
 
 /** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
 const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
-  ['/process/terminal', (s) => s.process?.terminal, 'config.md#configProcess'],
   ['/process/apparmorProfile', (s) => s.process?.apparmorProfile, 'config.md#configLinuxProcess'],
   ['/process/selinuxLabel', (s) => s.process?.selinuxLabel, 'config.md#configLinuxProcess'],
   ['/process/scheduler', (s) => s.process?.scheduler, 'config.md#configLinuxProcess'],
@@ -111,6 +110,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     sysctl,
     execFifo: options.execFifo,
     ...planHooks(spec, options),
+    terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(spec.process, options.host.capLastCap, warnings),
     warnings,
   };

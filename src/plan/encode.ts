@@ -30,6 +30,7 @@ export const PlanTag = {
   HOOK_STATE: 23,
   HOOK: 24,
   SYNC_HOOKS: 25,
+  TERMINAL: 26,
   RLIMIT: 30,
   OOM_SCORE_ADJ: 31,
   USER: 32,
@@ -109,6 +110,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
   if (plan.hookState) w.record(PlanTag.HOOK_STATE, str(plan.hookState.prefix), str(plan.hookState.suffix));
   if (plan.syncHooks) w.record(PlanTag.SYNC_HOOKS);
+  if (plan.terminal) w.record(PlanTag.TERMINAL, u32(plan.terminal.rows), u32(plan.terminal.cols));
   for (const h of plan.hooks) {
     w.record(PlanTag.HOOK, u32(h.kind), u32(h.timeout), str(h.path), u32(h.args.length), ...h.args.map(str), u32(h.env.length), ...h.env.map(str));
   }

@@ -148,6 +148,8 @@ export interface LaunchPlan {
   hooks: PlannedHook[];
   /** Stop before pivot_root for the runtime's prestart and createRuntime hooks. */
   syncHooks: boolean;
+  /** process.terminal: a new pty (0 0 leaves its size alone). */
+  terminal: { rows: number; cols: number } | undefined;
 
   process: PlannedProcess;
   /** Things the plan builder could not honour but that are not errors (spec: "log a warning"). */

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalName } from './signals.js';
-import { TsruncError, fromNodeError } from '../errors.js';
+import { TsruncError, UsageError, fromNodeError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
@@ -28,6 +28,11 @@ export interface CreateOptions {
   pidFile?: string;
   /** Use chroot instead of pivot_root (for rootfs on ramfs, as runc's --no-pivot). */
   noPivot?: boolean;
+  /**
+   * With process.terminal: the unix socket the pty master is sent to (runc's --console-socket),
+   * or an already connected socket fd (the caller keeps it). Required with a terminal.
+   */
+  consoleSocket?: string | number;
 }
 
 /** How long the init may take for one step of the handshake before create gives up on it. */
@@ -44,15 +49,24 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id });
   for (const w of plan.warnings) log.warn(w);
 
+  const terminal = spec.process?.terminal === true;
+  if (terminal && options.consoleSocket === undefined) {
+    throw new UsageError('process.terminal needs a console socket to send the pty master to (--console-socket)');
+  }
+  if (!terminal && options.consoleSocket !== undefined) {
+    throw new UsageError('--console-socket is only allowed when config.json sets process.terminal');
+  }
   store.createDir(id);
   const lock = store.lock(id);
   const children = new Children();
   let syncFd: number | undefined;
+  let consoleFd: number | undefined;
   try {
+    if (typeof options.consoleSocket === 'string') consoleFd = native().connectUnix(options.consoleSocket);
     native().mkfifo(fifo, 0o622);
     // mkfifo applies the umask; the init may write through a mapped uid.
     fs.chmodSync(fifo, 0o622);
-    const spawned = native().spawnInit(initHelperPath, encodePlan(plan));
+    const spawned = native().spawnInit(initHelperPath, encodePlan(plan), consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1));
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
 
@@ -94,6 +108,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     throw e;
   } finally {
     if (syncFd !== undefined) fs.closeSync(syncFd);
+    if (consoleFd !== undefined) fs.closeSync(consoleFd);
     lock.release();
   }
 }

@@ -61,6 +61,7 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   39: { name: 'STEP_EXEC', operation: 'exec' },
   40: { name: 'STEP_SIGNALS', operation: 'reset signals' },
   41: { name: 'STEP_HOOK', operation: 'run' },
+  42: { name: 'STEP_CONSOLE', operation: 'set up the terminal' },
 };
 
 const STEP_LOOKUP_EXEC = 37;

@@ -4,6 +4,9 @@
  */
 import fs from 'node:fs';
 import { constants } from 'node:os';
+import path from 'node:path';
+import { TsruncError } from '../errors.js';
+import type { Spec } from '../spec/generated/config.js';
 import { native } from '../native.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { createContainer, type CreateOptions } from './create.js';
@@ -35,7 +38,16 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 /** Runs container `id` to completion and deletes it; resolves with its exit status. */
 export async function runContainer(ctx: RuntimeContext, id: string, options: RunOptions = {}): Promise<RunResult> {
   if (options.subreaper) native().setChildSubreaper();
-  const stored = createContainer(ctx, id, options);
+  // A terminal and nobody to hand it to: we receive the pty master ourselves and attach our stdio.
+  const attach = options.consoleSocket === undefined && configWantsTerminal(options.bundle);
+  const pair = attach ? native().socketPair() : undefined;
+  let stored;
+  try {
+    stored = createContainer(ctx, id, pair ? { ...options, consoleSocket: pair[1] } : options);
+  } finally {
+    if (pair) fs.closeSync(pair[1]);
+  }
+  const terminal = pair ? attachTerminal(pair[0]) : undefined;
   const pidfd = openInitPidfd({ pid: stored.pid, initStartTime: ctx.store.read(id)!.initStartTime });
   const forward = (sig: NodeJS.Signals) => {
     if (pidfd === undefined) return;
@@ -52,11 +64,76 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     started = true;
     // The init is our child (cloned with CLONE_PARENT), so waitpid sees its real exit status.
     const status = await native().waitPidAsync(stored.pid);
+    await terminal?.drained();
     if (status.signal !== null) return { exitStatus: 128 + status.signal, signal: signalName(status.signal) };
     return { exitStatus: status.exitCode ?? 0 };
   } finally {
+    terminal?.close();
     for (const sig of FORWARDED) process.off(sig, forward);
     if (pidfd !== undefined) fs.closeSync(pidfd);
     if (!(options.keep && started)) deleteContainer(ctx, id, { force: true });
   }
+}
+
+/** process.terminal of the bundle's config (read again cheaply; create validates it fully). */
+function configWantsTerminal(bundle: string | undefined): boolean {
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(bundle ?? process.cwd(), 'config.json'), 'utf8')) as Spec;
+    return spec.process?.terminal === true;
+  } catch {
+    return false; // create reports the problem
+  }
+}
+
+/**
+ * Our stdio on the container's pty, as `runc run -t` does: our terminal in raw mode, its size
+ * copied now and on every resize, everything restored on close.
+ */
+function attachTerminal(socket: number): { drained(): Promise<void>; close(): void } {
+  const received = native().recvFd(socket);
+  fs.closeSync(socket);
+  if (!received) throw new TsruncError('the container init sent no terminal');
+  const master = received.fd;
+  const stdin = process.stdin;
+  const raw = stdin.isTTY ? stdin.isRaw : undefined;
+  if (stdin.isTTY) stdin.setRawMode(true);
+  const resize = () => {
+    if (process.stdout.isTTY) native().setWinsize(master, process.stdout.rows, process.stdout.columns);
+  };
+  resize();
+  process.stdout.on('resize', resize);
+  const onInput = (chunk: Buffer) => {
+    try {
+      fs.writeSync(master, chunk);
+    } catch {
+      // the container side is gone
+    }
+  };
+  stdin.on('data', onInput);
+  // Reads block in the thread pool and end with EIO once the container's side closes.
+  const output = fs.createReadStream('', { fd: master, autoClose: false });
+  const ended = new Promise<void>((resolve) => {
+    output.on('end', resolve);
+    output.on('error', () => resolve());
+  });
+  output.pipe(process.stdout, { end: false });
+  let closed = false;
+  return {
+    drained: () => Promise.race([ended, new Promise<void>((r) => setTimeout(r, 2000).unref())]),
+    close() {
+      if (closed) return;
+      closed = true;
+      process.stdout.off('resize', resize);
+      stdin.off('data', onInput);
+      stdin.pause();
+      output.unpipe(process.stdout);
+      output.destroy();
+      if (stdin.isTTY && raw !== undefined) stdin.setRawMode(raw);
+      try {
+        fs.closeSync(master);
+      } catch {
+        // already closed by the stream
+      }
+    },
+  };
 }

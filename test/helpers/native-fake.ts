@@ -96,4 +96,23 @@ export class FakeNative implements NativeAddon {
   setChildSubreaper(): void {
     this.record('setChildSubreaper');
   }
+
+  connectUnix(path: string): number {
+    this.record('connectUnix', path);
+    return 99;
+  }
+
+  socketPair(): [number, number] {
+    this.record('socketPair');
+    return [97, 98];
+  }
+
+  recvFd(fd: number): { fd: number; name: string } | null {
+    this.record('recvFd', fd);
+    return null;
+  }
+
+  setWinsize(fd: number, rows: number, cols: number): void {
+    this.record('setWinsize', fd, rows, cols);
+  }
 }

@@ -202,7 +202,6 @@ t.test('refusals name the field and the spec section', async (t) => {
     ['no mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^config\.json: \/linux\/namespaces: must include a mount namespace.*\(config-linux\.md#configLinuxNamespaces\)$/],
     ['joined mount namespace', (s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }]), /\/linux\/namespaces\/0\/path: joining an existing mount namespace/],
     ['seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /^config\.json: \/linux\/seccomp: is not supported by tsrunc yet \(config-linux\.md#configLinuxSeccomp\)$/],
-    ['terminal', (s) => (s.process!.terminal = true), /\/process\/terminal: is not supported/],
     ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
     ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
     ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],
@@ -274,4 +273,13 @@ t.test('hooks: the init gets createContainer/startContainer and the state JSON a
   t.same(json, { ociVersion: '1.3.0', id: 'box', status: 'created', pid: 1, bundle: '/bundles/b', annotations: { a: 'b' } });
   const none = buildLaunchPlan(baseSpec(), options());
   t.same([none.hooks, none.syncHooks, none.hookState], [[], false, undefined]);
+});
+
+t.test('process.terminal asks the init for a pty of consoleSize', async (t) => {
+  t.equal(buildLaunchPlan(baseSpec(), options()).terminal, undefined);
+  t.same(buildLaunchPlan(baseSpec((s) => (s.process!.terminal = true)), options()).terminal, { rows: 0, cols: 0 });
+  t.same(buildLaunchPlan(baseSpec((s) => {
+    s.process!.terminal = true;
+    s.process!.consoleSize = { height: 40, width: 120 };
+  }), options()).terminal, { rows: 40, cols: 120 });
 });

@@ -79,6 +79,7 @@ const plan: LaunchPlan = {
   hookState: { prefix: '{"pid":', suffix: '}' },
   hooks: [{ kind: HookKind.StartContainer, timeout: 5, path: '/bin/h', args: ['h', '-x'], env: ['A=1'] }],
   syncHooks: true,
+  terminal: { rows: 24, cols: 80 },
   process: {
     args: ['sh', '-c', 'échö'],
     env: ['PATH=/bin'],
@@ -121,6 +122,8 @@ t.test('an encoded plan decodes to its values', async (t) => {
   const [h] = by(PlanTag.HOOK);
   t.same([h!.u32(), h!.u32(), h!.str(), h!.u32(), h!.str(), h!.str(), h!.u32(), h!.str()], [2, 5, '/bin/h', 2, 'h', '-x', 1, 'A=1']);
   t.equal(by(PlanTag.SYNC_HOOKS).length, 1);
+  const [term] = by(PlanTag.TERMINAL);
+  t.same([term!.u32(), term!.u32()], [24, 80]);
 });
 
 t.test('a NUL byte in a string is refused, not truncated', async (t) => {

@@ -75,6 +75,8 @@ struct plan {
 	struct plan_hook *hooks;
 	size_t n_hooks;
 	int sync_hooks;
+	int terminal;
+	uint32_t console_rows, console_cols;
 
 	struct plan_rlimit *rlimits;
 	size_t n_rlimits;
@@ -123,9 +125,14 @@ int run_hooks(const struct plan *plan, uint32_t kind, struct hook_error *error);
 /* Reports a failed hook as SYNC_ERROR (step STEP_HOOK, value = its status), then exits(1). */
 __attribute__((noreturn)) void die_hook(const struct hook_error *error);
 
+/* console.c: a new pty for the process (after pivot_root, in the container's devpts); the master
+ * goes to the console socket, the slave is returned for setup_process to make its stdio. */
+int setup_console(const struct plan *plan);
+
 /* process.c: stage 2, the process, up to exec. */
 void setup_system(const struct plan *plan);
-__attribute__((noreturn)) void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_t inherited_umask);
+__attribute__((noreturn)) void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap,
+						mode_t inherited_umask);
 int read_cap_last_cap(void);
 
 #endif

@@ -35,8 +35,8 @@ int main(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	reset_signals();
 	mode_t inherited_umask = umask(0); /* modes in the plan are exact */
-	/* Only SYNC_FD and PLAN_FD are ours; anything else inherited is a leak. */
-	syscall(SYS_close_range, PLAN_FD + 1, ~0U, 0);
+	/* Only SYNC_FD, PLAN_FD and CONSOLE_FD are ours; anything else inherited is a leak. */
+	syscall(SYS_close_range, CONSOLE_FD + 1, ~0U, 0);
 
 	static struct plan plan;
 	if (plan_read(PLAN_FD, &plan) < 0)
@@ -60,5 +60,6 @@ int main(void)
 	setup_rootfs(&plan);
 	setup_system(&plan);
 	finish_rootfs(&plan);
-	setup_process(&plan, fifo_fd, cap_last_cap, inherited_umask);
+	int console_slave = plan.terminal ? setup_console(&plan) : -1;
+	setup_process(&plan, fifo_fd, console_slave, cap_last_cap, inherited_umask);
 }

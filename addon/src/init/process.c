@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -166,7 +167,7 @@ static void handle_gate_signals(void)
 			die(STEP_SIGNALS, errno, NULL);
 }
 
-void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_t inherited_umask)
+void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap, mode_t inherited_umask)
 {
 	set_rlimits(plan);
 	if (plan->has_oom_score_adj) {
@@ -183,6 +184,16 @@ void setup_process(const struct plan *plan, int fifo_fd, int cap_last_cap, mode_
 	if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(STEP_NO_NEW_PRIVS, errno, NULL);
 
+	/* The pty becomes the controlling terminal (we are a session leader since setsid) and stdio. */
+	if (console_slave >= 0) {
+		if (ioctl(console_slave, TIOCSCTTY, 0) < 0)
+			die(STEP_CONSOLE, errno, "set controlling terminal");
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(console_slave, fd) < 0)
+				die(STEP_CONSOLE, errno, "stdio on the pty");
+		if (console_slave > 2)
+			close(console_slave);
+	}
 	/* Nothing of ours may reach the container process: every fd above stdio closes on exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		die(STEP_CLOSE_FDS, errno, NULL);

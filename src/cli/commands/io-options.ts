@@ -1,6 +1,6 @@
 /**
- * Flags containerd and conmon pass to create/run that this build cannot honour yet: they are
- * declared (so parsing matches runc's) and refused with a clear error when actually used.
+ * I/O flags of create and run. --preserve-fds is declared (so parsing matches runc's) and refused
+ * with a clear error when actually used, until it is implemented.
  */
 import type { Options } from 'yargs';
 import { UsageError } from '../../errors.js';
@@ -11,12 +11,11 @@ export interface IoArgs {
 }
 
 export const ioOptions: Record<string, Options> = {
-  'console-socket': { type: 'string', describe: 'unix socket to receive the pty master (not supported yet)' },
+  'console-socket': { type: 'string', describe: 'unix socket that receives the pty master when process.terminal is set' },
   'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors, from fd 3 (not supported yet)' },
 };
 
 /** Throws for I/O flags given a value this build cannot honour. */
 export function rejectUnsupportedIo(args: IoArgs): void {
-  if (args.consoleSocket !== undefined) throw new UsageError('--console-socket: terminals are not supported by tsrunc yet');
   if (args.preserveFds !== 0) throw new UsageError('--preserve-fds: passing extra file descriptors is not supported by tsrunc yet');
 }
