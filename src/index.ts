@@ -15,3 +15,4 @@ export { TsruncError, ConfigError, StateError, NotFoundError, UsageError, Syscal
 export { OCI_VERSION, TSRUNC_VERSION } from './version.js';
 export { features } from './runtime/features.js';
 export type { Features } from './spec/generated/features.js';
+export type { ExecOptions, ExecResult } from './runtime/exec.js';

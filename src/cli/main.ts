@@ -9,6 +9,7 @@ import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
 import type { CliCommand, GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { execCommand } from './commands/exec.js';
 import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   killCommand,
   deleteCommand,
   runCommand,
+  execCommand,
   listCommand,
   psCommand,
   specCommand,
@@ -142,10 +144,41 @@ export async function buildParser(args: string[], dispatch: Dispatch = runHandle
   return parser;
 }
 
+/**
+ * runc takes everything after exec's container id as the command, flags included
+ * (`exec ID sh -c 'ls -l'`): put a `--` after the id so that neither we nor yargs parse it.
+ */
+export function splitExecCommand(argv: readonly string[], longFlags: ReadonlySet<string>): string[] {
+  const globals = GLOBAL_OPTIONS as Record<string, { type?: string }>;
+  const execOptions = (execCommand.options ?? {}) as Record<string, { type?: string; alias?: string | readonly string[] }>;
+  const takesValue = (arg: string, options: Record<string, { type?: string; alias?: string | readonly string[] }>): boolean => {
+    if (arg.includes('=')) return false;
+    const name = arg.replace(/^--?/, '');
+    const entry = options[name] ?? Object.values(options).find((o) => [o.alias ?? []].flat().includes(name));
+    return entry !== undefined && entry.type !== 'boolean';
+  };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return [...argv];
+    if (!a.startsWith('-')) break;
+    if (takesValue(a, globals)) i++;
+  }
+  if (argv[i] !== 'exec') return [...argv];
+  for (i++; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return [...argv];
+    if (!a.startsWith('-')) break; // the container id
+    if (takesValue(a, { ...globals, ...execOptions }) && (a.startsWith('--') || longFlags.has(a.slice(1)) || a.length === 2)) i++;
+  }
+  if (i >= argv.length - 1 || argv[i + 1] === '--') return [...argv];
+  return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
+}
+
 /** Runs the CLI; resolves with the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const longFlags = longFlagNames();
-  const args = normalizeArgs(argv, longFlags);
+  const args = normalizeArgs(splitExecCommand(argv, longFlags), longFlags);
   const settings = preScanLogSettings(args);
   setLog(new CliLog(settings));
   try {

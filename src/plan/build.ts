@@ -32,7 +32,7 @@ export interface PlanOptions {
 }
 
 /** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
-const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
+export const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
 
 /** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
 const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [

@@ -104,10 +104,13 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   w.record(PlanTag.NS_NEW, u64(BigInt(plan.newNamespaces)));
   if (plan.timeOffsets) w.record(PlanTag.TIME_OFFSETS, str(plan.timeOffsets));
 
-  w.record(PlanTag.ROOTFS, str(plan.rootfs));
-  w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsPropagationAfterPivot));
-  if (plan.noPivot) w.record(PlanTag.NO_PIVOT);
-  w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
+  // An exec into a running container has no rootfs to set up and no gate (see ./exec.ts).
+  if (plan.rootfs) {
+    w.record(PlanTag.ROOTFS, str(plan.rootfs));
+    w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsPropagationAfterPivot));
+    if (plan.noPivot) w.record(PlanTag.NO_PIVOT);
+    w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
+  }
   if (plan.hookState) w.record(PlanTag.HOOK_STATE, str(plan.hookState.prefix), str(plan.hookState.suffix));
   if (plan.syncHooks) w.record(PlanTag.SYNC_HOOKS);
   if (plan.terminal) w.record(PlanTag.TERMINAL, u32(plan.terminal.rows), u32(plan.terminal.cols));

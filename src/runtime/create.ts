@@ -114,7 +114,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
 }
 
 /** Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via onInitPid. */
-function runHandshake(
+export function runHandshake(
   syncFd: number,
   helperPid: number,
   plan: LaunchPlan,
@@ -181,7 +181,7 @@ function exitedError(status: ExitStatus | undefined): TsruncError {
  * The helper and init processes, children of this process until reaped. Only unreaped pids are
  * ever signalled: a reaped pid may already belong to someone else.
  */
-class Children {
+export class Children {
   private readonly pids = new Set<number>();
 
   add(pid: number): void {

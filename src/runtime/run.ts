@@ -89,7 +89,7 @@ function configWantsTerminal(bundle: string | undefined): boolean {
  * Our stdio on the container's pty, as `runc run -t` does: our terminal in raw mode, its size
  * copied now and on every resize, everything restored on close.
  */
-function attachTerminal(socket: number): { drained(): Promise<void>; close(): void } {
+export function attachTerminal(socket: number): { drained(): Promise<void>; close(): void } {
   const received = native().recvFd(socket);
   fs.closeSync(socket);
   if (!received) throw new TsruncError('the container init sent no terminal');

@@ -11,6 +11,7 @@
  */
 import { StateStore } from '../state/store.js';
 import type { ContainerState, RuntimeContext } from './container.js';
+import type { ExecOptions, ExecResult } from './exec.js';
 import type { CreateOptions } from './create.js';
 import type { DeleteOptions } from './delete.js';
 import type { KillOptions } from './kill.js';
@@ -80,6 +81,16 @@ export class Runtime {
   async run(id: string, options: RunOptions = {}): Promise<RunResult> {
     const { runContainer } = await import('./run.js');
     return runContainer(this.ctx, id, options);
+  }
+
+  /**
+   * Runs another process in the container (runc exec): in its namespaces and cgroups, with the
+   * given process's user, capabilities, env and cwd. Resolves with its pid, and in the foreground
+   * (without `detach`) once it exits, with its exit status.
+   */
+  async exec(id: string, options: ExecOptions): Promise<ExecResult> {
+    const { execProcess } = await import('./exec.js');
+    return execProcess(this.ctx, id, options);
   }
 
   /** Host pids of the container's processes, its init first ([] once it has stopped). */

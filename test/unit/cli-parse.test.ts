@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { fastParse } from '../../src/cli/fast-parse.js';
-import { buildParser, COMMANDS, type Dispatch, GLOBAL_OPTIONS, longFlagNames, main, normalizeArgs, preScanLogSettings, rejectUnknownFlags } from '../../src/cli/main.js';
+import { buildParser, COMMANDS, type Dispatch, GLOBAL_OPTIONS, longFlagNames, main, normalizeArgs, preScanLogSettings, rejectUnknownFlags, splitExecCommand } from '../../src/cli/main.js';
 
 /** Parses argv the way the CLI does and returns the command run and its arguments. */
 async function parse(argv: string[]): Promise<{ command: string; args: Record<string, unknown> }> {
@@ -108,4 +108,18 @@ t.test('the fast path yields exactly what yargs yields, or defers to it', async 
   }
   const deferred = [[], ['--help'], ['--version'], ['create'], ['state', 'x', 'y'], ['frobnicate', 'x'], ['list', '--format', 'yaml'], ['run', '-dk', 'x'], ['kill', 'x', '--', '-9'], ['create', '--pid-file', '--bundle', 'x'], ['create', '--preserve-fds', 'two', 'x'], ['create', '-b', '/a', '-b', '/b', 'x']];
   for (const argv of deferred) t.equal(fastParse(normalizeArgs(argv, long), COMMANDS, GLOBAL_OPTIONS), undefined, `deferred to yargs: ${JSON.stringify(argv)}`);
+});
+
+t.test('exec: everything after the container id is the command, flags included', async (t) => {
+  const long = longFlagNames();
+  const split = (argv: string[]) => splitExecCommand(argv, long);
+  t.same(split(['exec', 'x', 'sh', '-c', 'ls -l']), ['exec', 'x', '--', 'sh', '-c', 'ls -l']);
+  t.same(split(['--root', '/r', 'exec', '-t', '--env', 'A=1', '-u', '1:1', 'x', 'ls', '--all']), ['--root', '/r', 'exec', '-t', '--env', 'A=1', '-u', '1:1', 'x', '--', 'ls', '--all']);
+  t.same(split(['exec', '--pid-file=/p', '-d', 'x', 'top', '-root']), ['exec', '--pid-file=/p', '-d', 'x', '--', 'top', '-root'], 'a single-dash word of the command is not rewritten');
+  t.same(split(['exec', 'x', '--', 'ls']), ['exec', 'x', '--', 'ls'], 'an explicit -- is kept');
+  t.same(split(['exec', '--process', '/p.json', 'x']), ['exec', '--process', '/p.json', 'x'], 'no command');
+  t.same(split(['state', 'x', 'y']), ['state', 'x', 'y'], 'other commands untouched');
+  const { command, args } = await parse(normalizeArgs(split(['exec', '-e', 'A=1', '-e', 'B=2', '--tty', 'x', 'sh', '-c', 'echo hi']), long));
+  t.equal(command, 'exec');
+  t.match(args, { containerId: 'x', env: ['A=1', 'B=2'], tty: true, '--': ['sh', '-c', 'echo hi'] });
 });

@@ -47,19 +47,22 @@ int main(void)
 	if (sync_wait(SYNC_GO) < 0)
 		die(STEP_SYNC, errno, NULL);
 	/* The gate lives in the runtime's state directory, which is out of reach once we have left the
-	 * host's namespaces and root: hold it by an O_PATH handle from here on. */
-	int fifo_fd = open(plan.exec_fifo, O_PATH | O_CLOEXEC);
-	if (fifo_fd < 0)
+	 * host's namespaces and root: hold it by an O_PATH handle from here on. An exec has no gate. */
+	int fifo_fd = -1;
+	if (plan.exec_fifo && (fifo_fd = open(plan.exec_fifo, O_PATH | O_CLOEXEC)) < 0)
 		die_path(STEP_OPEN_FIFO, plan.exec_fifo);
 
 	enter_namespaces(&plan);
 
-	/* Stage 2: the container's init. */
+	/* Stage 2: the container's init, or a process joining it (no ROOTFS: its namespaces already
+	 * hold everything, and joining the mount namespace put us in its root). */
 	if (setsid() < 0)
 		die(STEP_SETSID, errno, NULL);
-	setup_rootfs(&plan);
-	setup_system(&plan);
-	finish_rootfs(&plan);
+	if (plan.rootfs) {
+		setup_rootfs(&plan);
+		setup_system(&plan);
+		finish_rootfs(&plan);
+	}
 	int console_slave = plan.terminal ? setup_console(&plan) : -1;
 	setup_process(&plan, fifo_fd, console_slave, cap_last_cap, inherited_umask);
 }

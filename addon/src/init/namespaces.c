@@ -41,14 +41,23 @@ static void describe_flags(uint64_t flags, char *out, size_t size)
 	}
 }
 
-static void join(const struct plan_ns_join *j)
+/* All namespace files are opened before the first setns: once the mount namespace is joined, the
+ * paths (e.g. /proc/<pid>/ns/… of the host) would resolve somewhere else. */
+static void join_all(const struct plan *plan)
 {
-	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die_path(STEP_SETNS, j->path);
-	if (setns(fd, (int)j->nstype) < 0)
-		die_path(STEP_SETNS, j->path);
-	close(fd);
+	int fds[16];
+	if (plan->n_joins > sizeof fds / sizeof fds[0]) {
+		errno = E2BIG;
+		die(STEP_SETNS, errno, "too many namespaces to join");
+	}
+	for (size_t i = 0; i < plan->n_joins; i++)
+		if ((fds[i] = open(plan->joins[i].path, O_RDONLY | O_CLOEXEC)) < 0)
+			die_path(STEP_SETNS, plan->joins[i].path);
+	for (size_t i = 0; i < plan->n_joins; i++) {
+		if (setns(fds[i], (int)plan->joins[i].nstype) < 0)
+			die_path(STEP_SETNS, plan->joins[i].path);
+		close(fds[i]);
+	}
 }
 
 static void do_unshare(uint64_t flags)
@@ -77,11 +86,10 @@ static void write_timens_offsets(const char *text)
 void enter_namespaces(const struct plan *plan)
 {
 	int fork_needed = (plan->new_ns & (CLONE_NEWPID | CLONE_NEWTIME)) != 0;
-	for (size_t i = 0; i < plan->n_joins; i++) {
-		join(&plan->joins[i]);
+	for (size_t i = 0; i < plan->n_joins; i++)
 		if (plan->joins[i].nstype & (CLONE_NEWPID | CLONE_NEWTIME))
 			fork_needed = 1;
-	}
+	join_all(plan);
 
 	if (plan->new_ns & CLONE_NEWUSER) {
 		do_unshare(CLONE_NEWUSER);

@@ -313,7 +313,8 @@ int plan_read(int fd, struct plan *plan)
 		}
 		c.p += len;
 	}
-	if (c.p != c.end || !plan->rootfs || !plan->exec_fifo || !plan->cwd || plan->argc == 0) {
+	/* Without ROOTFS the plan is an exec into a running container: it has no rootfs or gate. */
+	if (c.p != c.end || (plan->rootfs && !plan->exec_fifo) || !plan->cwd || plan->argc == 0) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -203,6 +203,15 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
 
+	if (fifo_fd < 0) {
+		/* An exec: no gate, the process runs as soon as it is set up. */
+		if (sync_send(SYNC_READY, 0) < 0)
+			die(STEP_SYNC, errno, NULL);
+		close(SYNC_FD);
+		execve(exec_file, plan->argv, plan->envp);
+		dprintf(2, "tsrunc: exec `%s`: %s\n", exec_file, strerror(errno));
+		_exit(127);
+	}
 	/* The gate, reached through our O_PATH handle: the state directory is not visible from here. */
 	char gate[32];
 	snprintf(gate, sizeof gate, "/proc/self/fd/%d", fifo_fd);

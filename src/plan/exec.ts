@@ -1,0 +1,47 @@
+/**
+ * buildExecPlan: a process to start inside a running container (runc exec). It joins every
+ * namespace the container has (through the init's /proc/<pid>/ns links, the user namespace first),
+ * sets up nothing of the filesystem (the mount namespace already holds it) and has no start gate.
+ */
+import type { Process, Spec } from '../spec/generated/config.js';
+import { JOIN_ORDER } from './build.js';
+import type { LaunchPlan } from './launch-plan.js';
+import { CLONE_NEW, type NamespaceType } from './linux.js';
+import { planProcess } from './process.js';
+
+/** /proc/<pid>/ns/<file> of each namespace type. */
+const NS_FILE: Record<NamespaceType, string> = {
+  user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', mount: 'mnt', cgroup: 'cgroup', time: 'time',
+};
+
+export function buildExecPlan(config: Spec, process: Process, initPid: number, capLastCap: number): LaunchPlan {
+  const types = new Set((config.linux?.namespaces ?? []).map((n) => n.type));
+  const warnings: string[] = [];
+  return {
+    joins: JOIN_ORDER.filter((t) => types.has(t)).map((t) => ({ nstype: CLONE_NEW[t], path: `/proc/${initPid}/ns/${NS_FILE[t]}` })),
+    newNamespaces: 0,
+    uidMap: '',
+    gidMap: '',
+    timeOffsets: '',
+    rootfs: '',
+    rootfsPropagation: 0n,
+    rootfsPropagationAfterPivot: 0n,
+    readonlyRoot: false,
+    noPivot: false,
+    mounts: [],
+    devices: [],
+    symlinks: [],
+    maskedPaths: [],
+    readonlyPaths: [],
+    hostname: undefined,
+    domainname: undefined,
+    sysctl: [],
+    execFifo: '',
+    hookState: undefined,
+    hooks: [],
+    syncHooks: false,
+    terminal: process.terminal ? { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 } : undefined,
+    process: planProcess(process, capLastCap, warnings),
+    warnings,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * exec: start another process in a running container (runc exec). The init helper joins the
+ * container's namespaces (the init's /proc/<pid>/ns links) after the runtime has put it in the
+ * init's cgroups, applies the process's user, capabilities, rlimits, env, cwd and noNewPrivileges,
+ * and execs at once: there is no start gate.
+ */
+import fs from 'node:fs';
+import { constants } from 'node:os';
+import { StateError, UsageError, fromNodeError } from '../errors.js';
+import { initHelperPath, native } from '../native.js';
+import { detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
+import { encodePlan } from '../plan/encode.js';
+import { buildExecPlan } from '../plan/exec.js';
+import type { Process } from '../spec/generated/config.js';
+import { deriveStatus } from '../state/status.js';
+import { writeFileAtomic } from '../state/store.js';
+import type { RuntimeContext } from './container.js';
+import { Children, runHandshake } from './create.js';
+import { attachTerminal } from './run.js';
+import { signalName } from './signals.js';
+
+export interface ExecOptions {
+  /** The process to run (config.md "Process"): args, env, cwd, user, capabilities, terminal, … */
+  process: Process;
+  /** Return once the process runs (with its pid) instead of waiting for it. */
+  detach?: boolean;
+  /** Write the process's pid here (atomically, digits only). */
+  pidFile?: string;
+  /** With process.terminal: where the pty master goes (a socket path or a connected fd). */
+  consoleSocket?: string | number;
+}
+
+export interface ExecResult {
+  pid: number;
+  /** Foreground only: the exit code, or 128 + signal number. */
+  exitStatus?: number;
+  signal?: string;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT'];
+
+export async function execProcess(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<ExecResult> {
+  const { store } = ctx;
+  const state = store.read(id);
+  const status = deriveStatus(state, store.fifoPath(id));
+  if (!state || (status !== 'running' && status !== 'created')) throw new StateError(`cannot exec in a ${status} container`);
+  const proc = options.process;
+  if (!proc.args?.length) throw new UsageError('exec: a command is required (arguments or --process)');
+  const attach = proc.terminal === true && options.consoleSocket === undefined && !options.detach;
+  if (proc.terminal && options.consoleSocket === undefined && options.detach) {
+    throw new UsageError('cannot allocate a terminal for a detached exec without --console-socket');
+  }
+  if (!proc.terminal && options.consoleSocket !== undefined) throw new UsageError('--console-socket is only allowed with a terminal (--tty)');
+  const capLastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap);
+  for (const w of plan.warnings) ctx.log.warn(w);
+
+  const n = native();
+  const pair = attach ? n.socketPair() : undefined;
+  const consoleFd = typeof options.consoleSocket === 'string' ? n.connectUnix(options.consoleSocket) : undefined;
+  const children = new Children();
+  let syncFd: number | undefined;
+  let pid = 0;
+  try {
+    const spawned = n.spawnInit(initHelperPath, encodePlan(plan), pair?.[1] ?? consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1));
+    children.add(spawned.pid);
+    syncFd = spawned.syncFd;
+    // In the container's cgroups before GO, so every process it forks is too.
+    joinCgroups(spawned.pid, state.pid);
+    runHandshake(syncFd, spawned.pid, plan, children, () => {}, (p) => (pid = p));
+  } catch (e) {
+    children.killAll();
+    throw e;
+  } finally {
+    if (syncFd !== undefined) fs.closeSync(syncFd);
+    if (consoleFd !== undefined) fs.closeSync(consoleFd);
+    if (pair) fs.closeSync(pair[1]);
+  }
+  if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
+  if (options.detach) return { pid };
+
+  const terminal = pair ? attachTerminal(pair[0]) : undefined;
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, constants.signals[sig]);
+    } catch {
+      // exited; the wait below returns
+    }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    // Our child (CLONE_PARENT from the helper), so waitpid sees its real status.
+    const st = await n.waitPidAsync(pid);
+    await terminal?.drained();
+    if (st.signal !== null) return { pid, exitStatus: 128 + st.signal, signal: signalName(st.signal) };
+    return { pid, exitStatus: st.exitCode ?? 0 };
+  } finally {
+    terminal?.close();
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
+}
+
+/** Moves `pid` into every cgroup the container's init is in (cgroups(7) /proc/<pid>/cgroup). */
+function joinCgroups(pid: number, initPid: number): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${initPid}/cgroup`, 'utf8');
+  } catch (e) {
+    throw fromNodeError('read cgroups of', `/proc/${initPid}/cgroup`, e);
+  }
+  const own = parseProcCgroup(text);
+  const layout = detectCgroupLayout();
+  const targets: Array<[string, string | undefined]> = layout.v1.map((h) => [h.mountpoint, own.get(h.controllers)]);
+  if (layout.unified) targets.push([layout.unified, own.get('')]);
+  for (const [mountpoint, path] of targets) {
+    if (path === undefined) continue;
+    const file = `${mountpoint}${path === '/' ? '' : path}/cgroup.procs`;
+    try {
+      fs.writeFileSync(file, String(pid));
+    } catch (e) {
+      throw fromNodeError('join cgroup', file, e);
+    }
+  }
+}
