@@ -28,7 +28,7 @@ export interface ExitStatus {
 /** The addon's functions; see addon/src/binding.cc for each. */
 export interface NativeAddon {
   /** consoleFd: a socket the init sends the pty master to (process.terminal); -1 for none. */
-  spawnInit(helperPath: string, plan: Buffer, consoleFd?: number): { pid: number; syncFd: number };
+  spawnInit(helperPath: string, plan: Buffer, consoleFd?: number, preserveFds?: number): { pid: number; syncFd: number };
   syncSend(fd: number, type: number, value: number): void;
   /** null on EOF (the helper is gone); throws ETIMEDOUT after timeoutMs. */
   syncRecv(fd: number, timeoutMs: number): SyncMessage | null;

@@ -64,7 +64,8 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   struct spawn_result result;
   struct spawn_error error = {};
   int console_fd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
-  if (tsrunc_spawn_init(helper.c_str(), plan.Data(), plan.Length(), console_fd, &result, &error) < 0)
+  int preserve_fds = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+  if (tsrunc_spawn_init(helper.c_str(), plan.Data(), plan.Length(), console_fd, preserve_fds, &result, &error) < 0)
     return ThrowErrno(env, error.err, error.syscall, error.path);
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, result.pid));

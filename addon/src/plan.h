@@ -26,6 +26,7 @@
 #define SYNC_FD 3 /* SOCK_SEQPACKET to the runtime, see sync.h */
 #define PLAN_FD 4 /* memfd holding the plan */
 #define CONSOLE_FD 6 /* with PLAN_TERMINAL and a console socket: connected to it, for the pty master */
+#define PRESERVED_FD 7 /* --preserve-fds N: the caller's fds 3..3+N-1 wait at 7..7+N-1 until exec */
 
 enum plan_tag {
 	/* --- stage 1: namespaces (runtime namespaces, before the init is forked) --- */
@@ -66,7 +67,8 @@ enum plan_tag {
 	                            u32 argc, str argv[argc], u32 envc, str envp[envc]. Run in record order. */
 	PLAN_TERMINAL = 26,      /* u32 rows, u32 cols (0 0 = leave the size): give the process a new pty as
 	                            its controlling terminal and stdio, and send the master over CONSOLE_FD */
-	PLAN_SYNC_HOOKS = 25,    /* (empty) before pivot_root, ask the runtime to run its prestart and
+	PLAN_SYNC_HOOKS = 25,
+	PLAN_PRESERVE_FDS = 27,  /* u32 n: move PRESERVED_FD.. back to 3..3+n-1 just before exec */    /* (empty) before pivot_root, ask the runtime to run its prestart and
 	                            createRuntime hooks (SYNC_HOOKS) and wait for its ACK */
 
 	/* --- stage 2: the process --- */

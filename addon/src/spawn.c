@@ -133,6 +133,7 @@ struct child_args {
 	int plan_fd;   /* >= 7 */
 	int helper_fd; /* >= 7 */
 	int console_fd; /* >= 7, or -1 */
+	int preserve_fds; /* our fds 3..3+n-1 go to PRESERVED_FD.. */
 	char *const *argv;
 	char *const *envp;
 	volatile int exec_errno; /* written by the child only when execveat fails (shared memory) */
@@ -142,6 +143,10 @@ struct child_args {
 static int child_main(void *opaque)
 {
 	struct child_args *a = opaque;
+	/* Highest first: a destination may be a source not yet copied only if it is a higher one. */
+	for (int i = a->preserve_fds - 1; i >= 0; i--)
+		if (dup2(3 + i, PRESERVED_FD + i) < 0)
+			goto out;
 	if (dup2(a->sync_fd, SYNC_FD) < 0 || dup2(a->plan_fd, PLAN_FD) < 0 ||
 	    dup3(a->helper_fd, HELPER_FD, O_CLOEXEC) < 0)
 		goto out;
@@ -152,7 +157,9 @@ static int child_main(void *opaque)
 	if (a->console_fd >= 0 && dup2(a->console_fd, CONSOLE_FD) < 0)
 		goto out;
 	/* No runtime fd may leak into the container: keep 0-2 (stdio), 3-5 and the console socket only. */
-	unsigned first = a->console_fd >= 0 ? CONSOLE_FD + 1 : HELPER_FD + 1;
+	unsigned first = a->preserve_fds > 0 ? (unsigned)(PRESERVED_FD + a->preserve_fds) : a->console_fd >= 0 ? CONSOLE_FD + 1 : HELPER_FD + 1;
+	if (a->console_fd < 0 && a->preserve_fds > 0)
+		close(CONSOLE_FD);
 	if (syscall(SYS_close_range, first, ~0U, 0) < 0) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -166,21 +173,23 @@ out:
 	_exit(127);
 }
 
-/* Moves fd to a number >= 7 so the child's dup2 onto 3 to 6 cannot clobber it. */
-static int raise_fd(int fd)
+/* Moves fd above `floor` so the child's dup2s onto 3.. cannot clobber it. */
+static int raise_fd(int fd, int floor)
 {
-	if (fd > CONSOLE_FD)
+	if (fd >= floor)
 		return fd;
-	int moved = fcntl(fd, F_DUPFD_CLOEXEC, CONSOLE_FD + 1);
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
 	int saved = errno;
 	close(fd);
 	errno = saved;
 	return moved;
 }
 
-int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, struct spawn_result *result,
-		      struct spawn_error *error)
+int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, int preserve_fds,
+		      struct spawn_result *result, struct spawn_error *error)
 {
+	/* Every fd the child dup2s from must sit above every fd it dup2s onto. */
+	const int floor = PRESERVED_FD + (preserve_fds > 0 ? preserve_fds : 0);
 	int helper = load_helper(helper_path, error);
 	if (helper < 0)
 		return -1;
@@ -192,9 +201,9 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 		close(plan_fd);
 		return fail(error, "socketpair", NULL);
 	}
-	int helper_dup = fcntl(helper, F_DUPFD_CLOEXEC, CONSOLE_FD + 1);
+	int helper_dup = fcntl(helper, F_DUPFD_CLOEXEC, floor);
 	/* The caller keeps its console fd; the child gets a duplicate placed out of the way. */
-	int console_dup = console_fd >= 0 ? fcntl(console_fd, F_DUPFD_CLOEXEC, CONSOLE_FD + 1) : -1;
+	int console_dup = console_fd >= 0 ? fcntl(console_fd, F_DUPFD_CLOEXEC, floor) : -1;
 	if (console_fd >= 0 && console_dup < 0) {
 		fail(error, "fcntl(F_DUPFD_CLOEXEC)", "console socket");
 		if (helper_dup >= 0)
@@ -204,8 +213,8 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 		close(pair[1]);
 		return -1;
 	}
-	pair[1] = raise_fd(pair[1]);
-	plan_fd = raise_fd(plan_fd);
+	pair[1] = raise_fd(pair[1], floor);
+	plan_fd = raise_fd(plan_fd, floor);
 	if (helper_dup < 0 || pair[1] < 0 || plan_fd < 0) {
 		fail(error, "fcntl(F_DUPFD_CLOEXEC)", NULL);
 		goto close_all;
@@ -215,7 +224,7 @@ int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len
 	char *argv[] = {arg0, NULL};
 	char *envp[] = {NULL};
 	struct child_args args = {
-		.sync_fd = pair[1], .plan_fd = plan_fd, .helper_fd = helper_dup, .console_fd = console_dup, .argv = argv, .envp = envp,
+		.sync_fd = pair[1], .plan_fd = plan_fd, .helper_fd = helper_dup, .console_fd = console_dup, .preserve_fds = preserve_fds, .argv = argv, .envp = envp,
 		.exec_errno = 0};
 
 	const size_t stack_size = 64 * 1024;

@@ -30,8 +30,10 @@ struct spawn_result {
  * sealed memfd, and starts the helper with fd 3 = sync socket, fd 4 = plan, fds 0-2 inherited, all
  * other fds closed. Returns 0, or -1 with *error filled.
  */
-/* console_fd: a socket for the pty master, given to the helper as CONSOLE_FD; -1 for none. */
-int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, struct spawn_result *result,
+/* console_fd: a socket for the pty master, given to the helper as CONSOLE_FD; -1 for none.
+ * preserve_fds: the caller's fds 3..3+n-1 are passed on (to PRESERVED_FD.., see plan.h). */
+int tsrunc_spawn_init(const char *helper_path, const void *plan, size_t plan_len, int console_fd, int preserve_fds,
+		      struct spawn_result *result,
 		      struct spawn_error *error);
 
 /*

@@ -25,6 +25,8 @@ export interface PlanOptions {
   /** `--no-pivot`: chroot instead of pivot_root. */
   noPivot: boolean;
   host: HostInfo;
+  /** --preserve-fds: how many of the caller's fds from 3 the process inherits. */
+  preserveFds?: number;
   /** The container's id, for the state JSON given to hooks. */
   id?: string;
   /** What a bind source is; defaults to stat(2). */
@@ -110,6 +112,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     sysctl,
     execFifo: options.execFifo,
     ...planHooks(spec, options),
+    preserveFds: options.preserveFds ?? 0,
     terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(spec.process, options.host.capLastCap, warnings),
     warnings,

@@ -31,6 +31,7 @@ export const PlanTag = {
   HOOK: 24,
   SYNC_HOOKS: 25,
   TERMINAL: 26,
+  PRESERVE_FDS: 27,
   RLIMIT: 30,
   OOM_SCORE_ADJ: 31,
   USER: 32,
@@ -113,6 +114,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   }
   if (plan.hookState) w.record(PlanTag.HOOK_STATE, str(plan.hookState.prefix), str(plan.hookState.suffix));
   if (plan.syncHooks) w.record(PlanTag.SYNC_HOOKS);
+  if (plan.preserveFds > 0) w.record(PlanTag.PRESERVE_FDS, u32(plan.preserveFds));
   if (plan.terminal) w.record(PlanTag.TERMINAL, u32(plan.terminal.rows), u32(plan.terminal.cols));
   for (const h of plan.hooks) {
     w.record(PlanTag.HOOK, u32(h.kind), u32(h.timeout), str(h.path), u32(h.args.length), ...h.args.map(str), u32(h.env.length), ...h.env.map(str));

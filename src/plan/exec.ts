@@ -14,7 +14,7 @@ const NS_FILE: Record<NamespaceType, string> = {
   user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', mount: 'mnt', cgroup: 'cgroup', time: 'time',
 };
 
-export function buildExecPlan(config: Spec, process: Process, initPid: number, capLastCap: number): LaunchPlan {
+export function buildExecPlan(config: Spec, process: Process, initPid: number, capLastCap: number, preserveFds = 0): LaunchPlan {
   const types = new Set((config.linux?.namespaces ?? []).map((n) => n.type));
   const warnings: string[] = [];
   return {
@@ -40,6 +40,7 @@ export function buildExecPlan(config: Spec, process: Process, initPid: number, c
     hookState: undefined,
     hooks: [],
     syncHooks: false,
+    preserveFds,
     terminal: process.terminal ? { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(process, capLastCap, warnings),
     warnings,

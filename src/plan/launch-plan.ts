@@ -148,6 +148,8 @@ export interface LaunchPlan {
   hooks: PlannedHook[];
   /** Stop before pivot_root for the runtime's prestart and createRuntime hooks. */
   syncHooks: boolean;
+  /** --preserve-fds: the caller's fds 3..3+n-1 become the process's 3..3+n-1. */
+  preserveFds: number;
   /** process.terminal: a new pty (0 0 leaves its size alone). */
   terminal: { rows: number; cols: number } | undefined;
 

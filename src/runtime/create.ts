@@ -33,6 +33,8 @@ export interface CreateOptions {
    * or an already connected socket fd (the caller keeps it). Required with a terminal.
    */
   consoleSocket?: string | number;
+  /** Pass this process's fds 3..3+n-1 on to the container process as its 3..3+n-1 (runc's --preserve-fds). */
+  preserveFds?: number;
 }
 
 /** How long the init may take for one step of the handshake before create gives up on it. */
@@ -46,7 +48,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const { store, log } = ctx;
   const fifo = store.fifoPath(id);
   // Plan before touching anything: a config we refuse must leave no trace.
-  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id });
+  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id, preserveFds: options.preserveFds ?? 0 });
   for (const w of plan.warnings) log.warn(w);
 
   const terminal = spec.process?.terminal === true;
@@ -66,7 +68,12 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     native().mkfifo(fifo, 0o622);
     // mkfifo applies the umask; the init may write through a mapped uid.
     fs.chmodSync(fifo, 0o622);
-    const spawned = native().spawnInit(initHelperPath, encodePlan(plan), consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1));
+    const spawned = native().spawnInit(
+      initHelperPath,
+      encodePlan(plan),
+      consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1),
+      plan.preserveFds,
+    );
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
 

@@ -28,6 +28,8 @@ export interface ExecOptions {
   pidFile?: string;
   /** With process.terminal: where the pty master goes (a socket path or a connected fd). */
   consoleSocket?: string | number;
+  /** Pass this process's fds 3..3+n-1 on as the process's 3..3+n-1 (runc's --preserve-fds). */
+  preserveFds?: number;
 }
 
 export interface ExecResult {
@@ -52,7 +54,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   }
   if (!proc.terminal && options.consoleSocket !== undefined) throw new UsageError('--console-socket is only allowed with a terminal (--tty)');
   const capLastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap);
+  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap, options.preserveFds ?? 0);
   for (const w of plan.warnings) ctx.log.warn(w);
 
   const n = native();
@@ -62,7 +64,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   let syncFd: number | undefined;
   let pid = 0;
   try {
-    const spawned = n.spawnInit(initHelperPath, encodePlan(plan), pair?.[1] ?? consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1));
+    const consoleArg = pair?.[1] ?? consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1);
+    const spawned = n.spawnInit(initHelperPath, encodePlan(plan), consoleArg, plan.preserveFds);
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
     // In the container's cgroups before GO, so every process it forks is too.

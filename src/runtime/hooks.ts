@@ -31,8 +31,10 @@ export function runHooks(spec: Spec, kind: RuntimeHookKind, state: Record<string
       timeout: hook.timeout ? hook.timeout * 1000 : undefined,
       killSignal: 'SIGKILL',
     });
-    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new HookError(`${what}: timed out after ${hook.timeout}s`);
-    if (r.error) throw fromNodeError(`${kind} hook #${index}`, hook.path, r.error);
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ETIMEDOUT') throw new HookError(`${what}: timed out after ${hook.timeout}s`);
+    // EPIPE: the hook exited without reading the state, which it may; its exit status decides.
+    if (r.error && code !== 'EPIPE') throw fromNodeError(`${kind} hook #${index}`, hook.path, r.error);
     if (r.signal) throw new HookError(`${what}: killed by ${r.signal}`);
     if (r.status !== 0) throw new HookError(`${what}: exit status ${r.status}`);
   });

@@ -110,10 +110,13 @@ export function attachTerminal(socket: number): { drained(): Promise<void>; clos
     }
   };
   stdin.on('data', onInput);
-  // Reads block in the thread pool and end with EIO once the container's side closes.
-  const output = fs.createReadStream('', { fd: master, autoClose: false });
+  // Reads block in the thread pool and end with EIO once the container's side closes. The stream
+  // owns the master and closes it exactly once: closing it ourselves could race a pending read and
+  // hit a reused fd number.
+  const output = fs.createReadStream('', { fd: master, autoClose: true });
   const ended = new Promise<void>((resolve) => {
     output.on('end', resolve);
+    output.on('close', resolve);
     output.on('error', () => resolve());
   });
   output.pipe(process.stdout, { end: false });
@@ -129,11 +132,6 @@ export function attachTerminal(socket: number): { drained(): Promise<void>; clos
       output.unpipe(process.stdout);
       output.destroy();
       if (stdin.isTTY && raw !== undefined) stdin.setRawMode(raw);
-      try {
-        fs.closeSync(master);
-      } catch {
-        // already closed by the stream
-      }
     },
   };
 }

@@ -101,3 +101,18 @@ t.test('exec into a stopped or unknown container fails clearly', async (t) => {
   const missing = tsrunc(root, ['exec', id]);
   t.equal(missing.status, 1);
 });
+
+t.test('exec --preserve-fds passes the caller’s fd 3 on', async (t) => {
+  const { root, id } = running(t);
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'in'), 'passed\n');
+  const fd3 = fs.openSync(path.join(dir, 'in'), 'r');
+  const r = spawnSync(process.execPath, [tsruncBin, '--root', root, 'exec', '--preserve-fds', '1', id, 'sh', '-c', 'cat <&3'], {
+    stdio: ['ignore', 'pipe', 'pipe', fd3],
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  fs.closeSync(fd3);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'passed\n');
+});

@@ -95,3 +95,25 @@ t.test('no file descriptor of the runtime reaches the container', async (t) => {
   t.equal(r.status, 0, r.stderr);
   t.same(r.stdout.trim().split(/\s+/).map(Number).filter((fd) => fd > 3), [], `fds seen: ${r.stdout.trim().replace(/\n/g, ' ')}`);
 });
+
+t.test('--preserve-fds passes the caller’s fds 3.. on, and only those', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = tempDir(t);
+  for (const word of ['three', 'four']) fs.writeFileSync(path.join(dir, word), `${word}\n`);
+  const fd3 = fs.openSync(path.join(dir, 'three'), 'r');
+  const fd4 = fs.openSync(path.join(dir, 'four'), 'r');
+  const out = path.join(dir, 'out');
+  const outFd = fs.openSync(out, 'w');
+  const root = stateRoot(t);
+  const bundle = makeBundle(t, (s) => (s.process!.args = ['sh', '-c', 'cat <&3; cat <&4; ls /proc/self/fd']));
+  const { tsruncBin } = await import('../helpers/cli.js');
+  const r = spawnSync(process.execPath, [tsruncBin, '--root', root, 'run', '--preserve-fds', '2', '--bundle', bundle, uniqueId('pfds')], {
+    stdio: ['ignore', outFd, 'inherit', fd3, fd4],
+    timeout: 60_000,
+  });
+  for (const fd of [fd3, fd4, outFd]) fs.closeSync(fd);
+  t.equal(r.status, 0);
+  const [three, four, ...fds] = fs.readFileSync(out, 'utf8').trim().split('\n');
+  t.same([three, four], ['three', 'four'], 'fds 3 and 4 are the caller’s');
+  t.same(fds.map(Number).filter((fd) => fd > 5), [], `nothing else leaks (${fds.join(' ')}; 5 is ls’s own)`);
+});

@@ -80,6 +80,7 @@ const plan: LaunchPlan = {
   hooks: [{ kind: HookKind.StartContainer, timeout: 5, path: '/bin/h', args: ['h', '-x'], env: ['A=1'] }],
   syncHooks: true,
   terminal: { rows: 24, cols: 80 },
+  preserveFds: 2,
   process: {
     args: ['sh', '-c', 'échö'],
     env: ['PATH=/bin'],
@@ -122,6 +123,7 @@ t.test('an encoded plan decodes to its values', async (t) => {
   const [h] = by(PlanTag.HOOK);
   t.same([h!.u32(), h!.u32(), h!.str(), h!.u32(), h!.str(), h!.str(), h!.u32(), h!.str()], [2, 5, '/bin/h', 2, 'h', '-x', 1, 'A=1']);
   t.equal(by(PlanTag.SYNC_HOOKS).length, 1);
+  t.equal(by(PlanTag.PRESERVE_FDS)[0]!.u32(), 2);
   const [term] = by(PlanTag.TERMINAL);
   t.same([term!.u32(), term!.u32()], [24, 80]);
 });

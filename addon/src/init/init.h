@@ -76,6 +76,7 @@ struct plan {
 	size_t n_hooks;
 	int sync_hooks;
 	int terminal;
+	uint32_t preserve_fds;
 	uint32_t console_rows, console_cols;
 
 	struct plan_rlimit *rlimits;

@@ -35,13 +35,12 @@ int main(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	reset_signals();
 	mode_t inherited_umask = umask(0); /* modes in the plan are exact */
-	/* Only SYNC_FD, PLAN_FD and CONSOLE_FD are ours; anything else inherited is a leak. */
-	syscall(SYS_close_range, CONSOLE_FD + 1, ~0U, 0);
-
 	static struct plan plan;
 	if (plan_read(PLAN_FD, &plan) < 0)
 		die(STEP_READ_PLAN, errno, NULL);
 	close(PLAN_FD);
+	/* Only SYNC_FD, CONSOLE_FD and the preserved fds are ours; anything else inherited is a leak. */
+	syscall(SYS_close_range, PRESERVED_FD + plan.preserve_fds, ~0U, 0);
 	int cap_last_cap = read_cap_last_cap();
 
 	if (sync_wait(SYNC_GO) < 0)

@@ -180,6 +180,9 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		STR(c, plan->hook_state_prefix);
 		STR(c, plan->hook_state_suffix);
 		return 0;
+	case PLAN_PRESERVE_FDS:
+		TAKE(c, plan->preserve_fds);
+		return 0;
 	case PLAN_TERMINAL:
 		plan->terminal = 1;
 		TAKE(c, plan->console_rows);

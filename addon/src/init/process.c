@@ -145,6 +145,20 @@ static const char *lookup_exec(const struct plan *plan, char *buf, size_t size)
 	die(STEP_LOOKUP_EXEC, ENOENT, "%s", name);
 }
 
+/* --preserve-fds: PRESERVED_FD.. back to 3.. (lowest first: a destination below every source not
+ * yet moved), without close-on-exec. Our own fds are closed or close on exec by now. */
+static void restore_preserved_fds(const struct plan *plan)
+{
+	for (uint32_t i = 0; i < plan->preserve_fds; i++) {
+		if (dup2(PRESERVED_FD + (int)i, 3 + (int)i) < 0) {
+			dprintf(2, "tsrunc: preserve fd %u: %s\n", 3 + i, strerror(errno));
+			_exit(127);
+		}
+		if (PRESERVED_FD + (int)i >= 3 + (int)plan->preserve_fds)
+			close(PRESERVED_FD + (int)i);
+	}
+}
+
 static void gate_signal(int sig)
 {
 	_exit(128 + sig);
@@ -208,6 +222,7 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 		if (sync_send(SYNC_READY, 0) < 0)
 			die(STEP_SYNC, errno, NULL);
 		close(SYNC_FD);
+		restore_preserved_fds(plan);
 		execve(exec_file, plan->argv, plan->envp);
 		dprintf(2, "tsrunc: exec `%s`: %s\n", exec_file, strerror(errno));
 		_exit(127);
@@ -249,6 +264,7 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 	}
 	close(fd);
 	close(fifo_fd);
+	restore_preserved_fds(plan);
 	execve(exec_file, plan->argv, plan->envp);
 	dprintf(2, "tsrunc: exec `%s`: %s\n", exec_file, strerror(errno));
 	_exit(127);

@@ -24,6 +24,6 @@ export const createCommand = defineCommand<CreateArgs>({
   async handler(args) {
     rejectUnsupportedIo(args);
     const rt = await openRuntime(args);
-    await rt.create(args.containerId, { bundle: args.bundle, pidFile: args.pidFile, noPivot: args.noPivot, consoleSocket: args.consoleSocket });
+    await rt.create(args.containerId, { bundle: args.bundle, pidFile: args.pidFile, noPivot: args.noPivot, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds });
   },
 });

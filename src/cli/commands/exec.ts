@@ -44,14 +44,16 @@ export const execCommand = defineCommand<ExecArgs>({
     'additional-gids': { alias: 'g', type: 'string', describe: 'an additional gid (repeatable)' },
     cap: { alias: 'c', type: 'string', describe: 'a capability to add, e.g. CAP_NET_ADMIN (repeatable)' },
     'no-new-privs': { type: 'boolean', default: false, describe: 'set no_new_privs' },
-    'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors (not supported yet)' },
+    'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors to the process, from fd 3' },
     apparmor: { type: 'string', describe: 'AppArmor profile (not supported yet)' },
     'process-label': { type: 'string', describe: 'SELinux label (not supported yet)' },
     cgroup: { type: 'string', describe: 'sub-cgroup to join (not supported yet)' },
     'ignore-paused': { type: 'boolean', default: false, describe: 'accepted for runc compatibility' },
   },
   async handler(args) {
-    if (args.preserveFds !== 0) throw new UsageError('--preserve-fds: passing extra file descriptors is not supported by tsrunc yet');
+    if (!Number.isInteger(args.preserveFds) || args.preserveFds < 0 || args.preserveFds > 1000) {
+      throw new UsageError(`--preserve-fds: expected a count of file descriptors, got ${args.preserveFds}`);
+    }
     for (const [flag, value] of [['--apparmor', args.apparmor], ['--process-label', args.processLabel], ['--cgroup', args.cgroup]] as const) {
       if (value !== undefined) throw new UsageError(`${flag} is not supported by tsrunc yet`);
     }
@@ -84,7 +86,7 @@ export const execCommand = defineCommand<ExecArgs>({
       }
       if (args.noNewPrivs) proc.noNewPrivileges = true;
     }
-    const result = await rt.exec(args.containerId, { process: proc, detach: args.detach, pidFile: args.pidFile, consoleSocket: args.consoleSocket });
+    const result = await rt.exec(args.containerId, { process: proc, detach: args.detach, pidFile: args.pidFile, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds });
     if (!args.detach) process.exitCode = result.exitStatus ?? 0;
   },
 });

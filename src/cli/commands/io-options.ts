@@ -12,10 +12,12 @@ export interface IoArgs {
 
 export const ioOptions: Record<string, Options> = {
   'console-socket': { type: 'string', describe: 'unix socket that receives the pty master when process.terminal is set' },
-  'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors, from fd 3 (not supported yet)' },
+  'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors to the process, from fd 3' },
 };
 
-/** Throws for I/O flags given a value this build cannot honour. */
+/** Throws for I/O flags given values that make no sense. */
 export function rejectUnsupportedIo(args: IoArgs): void {
-  if (args.preserveFds !== 0) throw new UsageError('--preserve-fds: passing extra file descriptors is not supported by tsrunc yet');
+  if (!Number.isInteger(args.preserveFds) || args.preserveFds < 0 || args.preserveFds > 1000) {
+    throw new UsageError(`--preserve-fds: expected a count of file descriptors, got ${args.preserveFds}`);
+  }
 }

@@ -30,7 +30,7 @@ export const runCommand = defineCommand<RunArgs>({
   async handler(args) {
     rejectUnsupportedIo(args);
     const rt = await openRuntime(args);
-    const create = { bundle: args.bundle, pidFile: args.pidFile, noPivot: args.noPivot, consoleSocket: args.consoleSocket };
+    const create = { bundle: args.bundle, pidFile: args.pidFile, noPivot: args.noPivot, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds };
     if (args.detach) {
       await rt.create(args.containerId, create);
       try {
