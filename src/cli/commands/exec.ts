@@ -97,8 +97,9 @@ async function baseProcess(root: string, id: string): Promise<Process> {
   const stored = new StateStore(root).read(id);
   const base = stored?.config.process;
   if (!base) return { cwd: '/', args: [] };
-  // Only what defines who and where the process runs; rlimits and oom score stay the init's.
-  return structuredClone({ cwd: base.cwd, env: base.env, user: base.user, capabilities: base.capabilities, noNewPrivileges: base.noNewPrivileges, args: [] });
+  // As runc: the container's process minus what the flags replace (args, terminal).
+  const { args: _args, terminal: _terminal, consoleSize: _size, ...rest } = base;
+  return structuredClone({ ...rest, args: [] });
 }
 
 /** --process FILE: a config.md Process, validated by the same schema as config.json's. */
