@@ -14,6 +14,8 @@ import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
 import { psCommand } from './commands/ps.js';
+import { pauseCommand } from './commands/pause.js';
+import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
@@ -31,6 +33,8 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   deleteCommand,
   runCommand,
   execCommand,
+  pauseCommand,
+  resumeCommand,
   listCommand,
   psCommand,
   specCommand,

@@ -68,9 +68,6 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     }
   }
   const linux = spec.linux ?? {};
-  if (linux.resources !== undefined || linux.cgroupsPath !== undefined) {
-    warnings.push('linux.resources and linux.cgroupsPath are not applied: this build does not manage cgroups yet');
-  }
   if (!spec.process) throw new ConfigError('config.json', '/process', 'is required', 'config.md#configProcess');
 
   const ns = planNamespaces(linux.namespaces ?? []);

@@ -14,6 +14,8 @@ import { encodePlan } from '../plan/encode.js';
 import { detectHost } from '../plan/host.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
 import { loadBundle } from '../spec/load.js';
+import { type CgroupManager, openCgroups } from '../cgroups/manager.js';
+import { resolveCgroupPath } from '../cgroups/path.js';
 import { type StoredState, validateId, writeFileAtomic } from '../state/store.js';
 import { readProcStat } from '../state/status.js';
 import { OCI_VERSION } from '../version.js';
@@ -48,6 +50,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const { store, log } = ctx;
   const fifo = store.fifoPath(id);
   // Plan before touching anything: a config we refuse must leave no trace.
+  const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, id);
   const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id, preserveFds: options.preserveFds ?? 0 });
   for (const w of plan.warnings) log.warn(w);
 
@@ -63,6 +66,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const children = new Children();
   let syncFd: number | undefined;
   let consoleFd: number | undefined;
+  let cgroups: CgroupManager | undefined;
   try {
     if (typeof options.consoleSocket === 'string') consoleFd = native().connectUnix(options.consoleSocket);
     native().mkfifo(fifo, 0o622);
@@ -76,6 +80,13 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     );
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
+    // Limits in place, then the helper in its cgroup before GO: no container code runs outside it.
+    cgroups = openCgroups(cgroupPath);
+    cgroups.create();
+    const cgroupWarnings: string[] = [];
+    cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);
+    for (const w of cgroupWarnings) log.warn(w);
+    cgroups.addProcess(spawned.pid);
 
     const state: StoredState = {
       ociVersion: OCI_VERSION,
@@ -88,6 +99,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       phase: 'creating',
       initStartTime: '',
       config: spec,
+      cgroupPath,
     };
     if (spec.annotations) state.annotations = spec.annotations;
 
@@ -111,6 +123,11 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     return toContainerState(state, 'created');
   } catch (e) {
     children.killAll();
+    try {
+      cgroups?.destroy({ kill: true });
+    } catch (cleanup) {
+      log.warn(`cleanup after a failed create: ${(cleanup as Error).message}`);
+    }
     store.remove(id);
     throw e;
   } finally {

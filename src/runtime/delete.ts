@@ -11,6 +11,7 @@ import type { StoredState } from '../state/store.js';
 import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
+import { openCgroups } from '../cgroups/manager.js';
 
 export interface DeleteOptions {
   /** Kill the container if it still runs; an unknown id is not an error (containerd relies on it). */
@@ -35,9 +36,13 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     const status = deriveStatus(state, store.fifoPath(id));
     if (status !== 'stopped') {
       if (!options.force) assertTransition('delete', status, id);
+      // Through the cgroup when there is one: it reaches every process, and thaws a paused container.
+      if (state?.cgroupPath) openCgroups(state.cgroupPath).killAll();
       killAndWait(state!);
     }
     if (state) reapIfOurs(state);
+    // As runc: whatever is left in the cgroup (processes outside a pid namespace) goes with it.
+    if (state?.cgroupPath) openCgroups(state.cgroupPath).destroy({ kill: true });
     store.remove(id);
     if (state?.config.hooks?.poststop?.length) {
       try {

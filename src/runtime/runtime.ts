@@ -10,6 +10,8 @@
  * ```
  */
 import { StateStore } from '../state/store.js';
+import { setFrozenProbe } from '../state/status.js';
+import { openCgroups } from '../cgroups/manager.js';
 import type { ContainerState, RuntimeContext } from './container.js';
 import type { ExecOptions, ExecResult } from './exec.js';
 import type { CreateOptions } from './create.js';
@@ -37,6 +39,20 @@ export class Runtime {
 
   constructor(options: RuntimeOptions = {}) {
     this.ctx = { store: new StateStore(options.root ?? DEFAULT_ROOT), log: options.logger ?? silentLogger };
+    // `paused` is read from the container's cgroup.
+    setFrozenProbe((cgroupPath) => openCgroups(cgroupPath).frozen());
+  }
+
+  /** Freezes every process of a running container (runc pause). */
+  async pause(id: string): Promise<void> {
+    const { pauseContainer } = await import('./pause.js');
+    pauseContainer(this.ctx, id, true);
+  }
+
+  /** Thaws a paused container (runc resume). */
+  async resume(id: string): Promise<void> {
+    const { pauseContainer } = await import('./pause.js');
+    pauseContainer(this.ctx, id, false);
   }
 
   /** The state root this runtime uses. */

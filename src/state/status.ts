@@ -40,11 +40,25 @@ export function deriveStatus(state: StoredState | undefined, fifoPath: string, l
   if (!state) return lockedByCreate ? 'creating' : 'stopped';
   if (!initAlive(state)) return 'stopped';
   if (state.phase === 'creating') return 'creating';
-  return fs.existsSync(fifoPath) ? 'created' : 'running';
+  if (fs.existsSync(fifoPath)) return 'created';
+  return frozen(state) ? 'paused' : 'running';
+}
+
+/** The container's cgroup is frozen (`pause`). Read lazily: only a running container can be. */
+function frozen(state: StoredState): boolean {
+  if (!state.cgroupPath) return false;
+  return isFrozen(state.cgroupPath);
+}
+
+let isFrozen: (cgroupPath: string) => boolean = () => false;
+
+/** Installed by the cgroup module, so this file stays free of it (and testable without one). */
+export function setFrozenProbe(probe: (cgroupPath: string) => boolean): void {
+  isFrozen = probe;
 }
 
 /** The operations whose allowed statuses runtime.md fixes, with runc's wording for refusals. */
-export type Operation = 'start' | 'kill' | 'delete';
+export type Operation = 'start' | 'kill' | 'delete' | 'pause' | 'resume';
 
 /** Throws a StateError with runc's wording unless `op` is allowed in `status`. */
 export function assertTransition(op: Operation, status: Status, id: string): void {
@@ -57,6 +71,13 @@ export function assertTransition(op: Operation, status: Status, id: string): voi
     case 'kill':
       if (status === 'created' || status === 'running' || status === 'paused') return;
       throw new StateError('container not running');
+    case 'pause':
+      if (status === 'running') return;
+      if (status === 'paused') throw new StateError('container already paused');
+      throw new StateError('container not running');
+    case 'resume':
+      if (status === 'paused') return;
+      throw new StateError('container not paused');
     case 'delete':
       if (status === 'stopped') return;
       throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);

@@ -30,6 +30,8 @@ export interface StoredState {
   initStartTime: string;
   /** config.json as it was at create: later changes to the file must not affect the container. */
   config: Spec;
+  /** The container's cgroup (relative to each hierarchy's root), when tsrunc made one. */
+  cgroupPath?: string;
 }
 
 /** runc's rule for ids: they become a directory name, so no slashes, no "." or "..". */

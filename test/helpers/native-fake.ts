@@ -3,6 +3,7 @@
  * unit tests without root: it answers the sync protocol as a well-behaved init would, using this
  * test process as the "init" (alive, with a real start time).
  */
+import type { CgroupManager } from '../../src/cgroups/manager.js';
 import fs from 'node:fs';
 import type { ExitStatus, NativeAddon, SyncMessage } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
@@ -114,5 +115,40 @@ export class FakeNative implements NativeAddon {
 
   setWinsize(fd: number, rows: number, cols: number): void {
     this.record('setWinsize', fd, rows, cols);
+  }
+}
+
+/** A cgroup manager that records what it is asked and touches nothing. */
+export class FakeCgroups implements CgroupManager {
+  readonly version = 2;
+  readonly calls: string[] = [];
+  private isFrozen = false;
+  constructor(readonly path: string) {}
+  create(): void {
+    this.calls.push('create');
+  }
+  apply(): void {
+    this.calls.push('apply');
+  }
+  addProcess(pid: number): void {
+    this.calls.push(`addProcess ${pid}`);
+  }
+  pids(): number[] {
+    return [];
+  }
+  freeze(): void {
+    this.isFrozen = true;
+  }
+  thaw(): void {
+    this.isFrozen = false;
+  }
+  frozen(): boolean {
+    return this.isFrozen;
+  }
+  killAll(): void {
+    this.calls.push('killAll');
+  }
+  destroy(): void {
+    this.calls.push('destroy');
   }
 }

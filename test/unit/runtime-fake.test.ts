@@ -8,10 +8,16 @@ import t, { type Test } from 'tap';
 import { NotFoundError, Runtime, StateError, SyscallError } from '../../src/index.js';
 import { setNativeForTesting } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
-import { FakeNative } from '../helpers/native-fake.js';
+import { FakeCgroups, FakeNative } from '../helpers/native-fake.js';
+import { setCgroupsForTesting } from '../../src/cgroups/manager.js';
 import { baseSpec } from '../helpers/specs.js';
 
-t.teardown(() => setNativeForTesting(undefined));
+// Never the real cgroups: the fake init pid is this test process.
+setCgroupsForTesting((p) => new FakeCgroups(p));
+t.teardown(() => {
+  setNativeForTesting(undefined);
+  setCgroupsForTesting(undefined);
+});
 
 function setup(t: Test) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-fake-'));

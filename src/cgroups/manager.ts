@@ -1,0 +1,318 @@
+/**
+ * The container's cgroups: one driver per host layout behind one interface. v1 (and hybrid) keep a
+ * directory per hierarchy, v2 one directory with its controllers enabled down the tree. Paths are
+ * cgroupsPath resolved by ./path.ts; all policy (which file, which value) is in ./resources.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fromNodeError, TsruncError } from '../errors.js';
+import type { Resources } from '../spec/generated/config.js';
+import { type CgroupLayout, detectCgroupLayout } from './detect.js';
+import { type CgroupWrite, v1Writes, v2Writes } from './resources.js';
+
+export interface CgroupManager {
+  /** The container's cgroup path, relative to each hierarchy's root (e.g. /tsrunc/web). */
+  readonly path: string;
+  readonly version: 1 | 2;
+  /** Creates the directories (a non-empty existing cgroup is refused: config-linux.md). */
+  create(): void;
+  /** Writes `resources`; what cannot be applied is pushed to `warnings`. */
+  apply(resources: Resources, warnings: string[]): void;
+  addProcess(pid: number): void;
+  /** Pids in the cgroup (all hierarchies agree; the first one is read). */
+  pids(): number[];
+  freeze(): void;
+  thaw(): void;
+  frozen(): boolean;
+  /** SIGKILL to every process in the cgroup, frozen ones included (they die once thawed). */
+  killAll(): void;
+  /** Removes the directories; processes still inside make it fail unless `kill` is set. */
+  destroy(options?: { kill?: boolean }): void;
+}
+
+let factory: ((cgroupPath: string) => CgroupManager) | undefined;
+
+/** The container's cgroups on this host (the layout is detected on each call: it is cheap). */
+export function openCgroups(cgroupPath: string): CgroupManager {
+  return factory ? factory(cgroupPath) : cgroupManager(detectCgroupLayout(), cgroupPath);
+}
+
+/** Unit tests run the lifecycle with a fake native addon: they must never touch real cgroups. */
+export function setCgroupsForTesting(fake: ((cgroupPath: string) => CgroupManager) | undefined): void {
+  factory = fake;
+}
+
+/** The driver for a layout. */
+export function cgroupManager(layout: CgroupLayout, cgroupPath: string): CgroupManager {
+  if (layout.kind === 'v2') return new V2Manager(layout.unified!, cgroupPath);
+  if (layout.kind === 'none') throw new TsruncError('no cgroup hierarchy is mounted on this host');
+  return new V1Manager(layout, cgroupPath);
+}
+
+function write(file: string, value: string): void {
+  try {
+    fs.writeFileSync(file, value);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // The file is the kernel's interface: its absence means the controller or knob is missing.
+    if (err.code === 'ENOENT') throw new TsruncError(`cgroup: ${path.basename(file)} does not exist on this host (its controller or kernel option is missing)`);
+    throw fromNodeError(`cgroup: write ${JSON.stringify(value)} to`, file, e);
+  }
+}
+
+function readPids(dir: string): number[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** mkdir -p, each level created by us reported (so destroy removes exactly those). */
+function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: string) => void = () => {}): void {
+  let dir = root;
+  for (const part of rel.split('/').filter(Boolean)) {
+    const parent = dir;
+    dir = path.join(dir, part);
+    try {
+      fs.mkdirSync(dir);
+      onLevel(dir, parent);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fromNodeError('cgroup: create', dir, e);
+    }
+  }
+}
+
+/** rmdir, retried while the last processes finish exiting; ENOENT is success. */
+function removeDir(dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 50) throw fromNodeError('cgroup: remove', dir, e);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
+/** Removes the parents we share with other containers (e.g. /tsrunc) once they are empty. */
+function removeEmptyParents(root: string, rel: string): void {
+  const parts = rel.split('/').filter(Boolean);
+  for (let n = parts.length - 1; n > 0; n--) {
+    try {
+      fs.rmdirSync(path.join(root, ...parts.slice(0, n)));
+    } catch {
+      return; // in use by another container, or not ours
+    }
+  }
+}
+
+function signalAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+function killAll(dirOf: () => string): void {
+  for (let round = 0; round < 100; round++) {
+    const pids = readPids(dirOf());
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
+class V1Manager implements CgroupManager {
+  readonly version = 1;
+  /** controller (as in CgroupWrite) → hierarchy mount point. */
+  private readonly mounts = new Map<string, string>();
+  private readonly hierarchies: string[];
+
+  constructor(
+    layout: CgroupLayout,
+    readonly path: string,
+  ) {
+    this.hierarchies = layout.v1.map((h) => h.mountpoint);
+    if (layout.unified) this.hierarchies.push(layout.unified);
+    for (const h of layout.v1) for (const c of h.controllers.split(',')) this.mounts.set(c, h.mountpoint);
+  }
+
+  private dir(mountpoint: string): string {
+    return path.join(mountpoint, this.path);
+  }
+
+  create(): void {
+    for (const m of this.hierarchies) {
+      makeDirs(m, this.path, (dir, parent) => {
+        // A new cpuset starts with no cpus and no mems, and nothing can join it: inherit the parent's.
+        if (m === this.mounts.get('cpuset')) {
+          for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+            write(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim() || '\n');
+          }
+        }
+      });
+      if (readPids(this.dir(m)).length) throw new TsruncError(`cgroup ${this.dir(m)} is not empty: another container uses this cgroupsPath`);
+    }
+  }
+
+  apply(resources: Resources, warnings: string[]): void {
+    for (const { controller, file, value } of v1Writes(resources, warnings)) this.writeTo(controller, file, value, warnings);
+  }
+
+  private writeTo(controller: string, file: string, value: string, warnings: string[]): void {
+    const mount = this.mounts.get(controller);
+    if (!mount) throw new TsruncError(`cgroup: the ${controller} controller is not mounted on this host (needed for ${file})`);
+    const target = path.join(this.dir(mount), file);
+    if (file.startsWith('memory.kmem') && !fs.existsSync(target)) {
+      warnings.push(`${file}: kernel memory limits are not available on this kernel; ignored`);
+      return;
+    }
+    write(target, value);
+  }
+
+  addProcess(pid: number): void {
+    for (const m of this.hierarchies) write(path.join(this.dir(m), 'cgroup.procs'), String(pid));
+  }
+
+  pids(): number[] {
+    const m = this.mounts.get('pids') ?? this.mounts.get('freezer') ?? this.hierarchies[0]!;
+    return readPids(this.dir(m));
+  }
+
+  private freezer(): string {
+    const m = this.mounts.get('freezer');
+    if (!m) throw new TsruncError('cgroup: the freezer controller is not mounted on this host');
+    return path.join(this.dir(m), 'freezer.state');
+  }
+
+  freeze(): void {
+    write(this.freezer(), 'FROZEN');
+    for (let i = 0; i < 500 && !this.frozen(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    if (!this.frozen()) throw new TsruncError('cgroup: the container did not freeze');
+  }
+
+  thaw(): void {
+    write(this.freezer(), 'THAWED');
+  }
+
+  frozen(): boolean {
+    try {
+      return fs.readFileSync(this.freezer(), 'utf8').trim() === 'FROZEN';
+    } catch {
+      return false;
+    }
+  }
+
+  killAll(): void {
+    const dir = () => this.dir(this.mounts.get('pids') ?? this.hierarchies[0]!);
+    signalAll(readPids(dir()));
+    // A frozen process holds the signal until it runs again.
+    if (this.mounts.has('freezer') && this.frozen()) this.thaw();
+    killAll(dir);
+  }
+
+  destroy(options: { kill?: boolean } = {}): void {
+    if (options.kill) this.killAll();
+    for (const m of this.hierarchies) {
+      removeDir(this.dir(m));
+      removeEmptyParents(m, this.path);
+    }
+  }
+}
+
+class V2Manager implements CgroupManager {
+  readonly version = 2;
+  private readonly dir: string;
+  readonly path: string;
+
+  constructor(
+    private readonly root: string,
+    cgroupPath: string,
+  ) {
+    this.path = cgroupPath;
+    this.dir = path.join(root, cgroupPath);
+  }
+
+  create(): void {
+    // Every controller the root offers, enabled down to our parent (runc does the same).
+    const parts = this.path.split('/').filter(Boolean);
+    let dir = this.root;
+    for (const part of parts) {
+      const available = fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
+      if (available.length) {
+        try {
+          fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), available.map((c) => `+${c}`).join(' '));
+        } catch (e) {
+          throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
+        }
+      }
+      makeDirs(dir, part);
+      dir = path.join(dir, part);
+    }
+    if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
+  }
+
+  apply(resources: Resources, warnings: string[]): void {
+    const enabled = new Set(fs.readFileSync(path.join(this.dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/));
+    for (const { controller, file, value } of v2Writes(resources, warnings) as CgroupWrite[]) {
+      if (!enabled.has(controller)) throw new TsruncError(`cgroup: the ${controller} controller is not available here (needed for ${file})`);
+      write(path.join(this.dir, file), value);
+    }
+  }
+
+  addProcess(pid: number): void {
+    write(path.join(this.dir, 'cgroup.procs'), String(pid));
+  }
+
+  pids(): number[] {
+    return readPids(this.dir);
+  }
+
+  freeze(): void {
+    write(path.join(this.dir, 'cgroup.freeze'), '1');
+    for (let i = 0; i < 500 && !this.frozen(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    if (!this.frozen()) throw new TsruncError('cgroup: the container did not freeze');
+  }
+
+  thaw(): void {
+    write(path.join(this.dir, 'cgroup.freeze'), '0');
+  }
+
+  frozen(): boolean {
+    try {
+      return /^frozen 1$/m.test(fs.readFileSync(path.join(this.dir, 'cgroup.events'), 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+
+  killAll(): void {
+    // cgroup.kill (5.14+) kills everything at once, frozen or not; older kernels get the loop.
+    try {
+      fs.writeFileSync(path.join(this.dir, 'cgroup.kill'), '1');
+    } catch {
+      signalAll(readPids(this.dir));
+      if (this.frozen()) this.thaw();
+    }
+    killAll(() => this.dir);
+  }
+
+  destroy(options: { kill?: boolean } = {}): void {
+    if (options.kill) this.killAll();
+    removeDir(this.dir);
+    removeEmptyParents(this.root, this.path);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * linux.cgroupsPath (config-linux.md "Cgroups Path"): absolute paths are taken from each
+ * hierarchy's root; relative ones, and the default, live under /tsrunc so our cgroups are easy to
+ * find and never mixed with the host's.
+ */
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export const CGROUP_PARENT = '/tsrunc';
+
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (cgroupsPath === undefined || cgroupsPath === '') return `${CGROUP_PARENT}/${id}`;
+  if (/^[^/:]+:[^:]*:[^:]+$/.test(cgroupsPath)) {
+    throw new ConfigError('config.json', '/linux/cgroupsPath', `"${cgroupsPath}" is a systemd slice:prefix:name path; the systemd cgroup driver is not supported yet`, 'config-linux.md#configLinuxCgroupsPath');
+  }
+  const joined = cgroupsPath.startsWith('/') ? cgroupsPath : `${CGROUP_PARENT}/${cgroupsPath}`;
+  const clean = path.posix.normalize(joined);
+  if (clean.split('/').includes('..') || clean === '/') {
+    throw new ConfigError('config.json', '/linux/cgroupsPath', 'must name a cgroup below the hierarchy root', 'config-linux.md#configLinuxCgroupsPath');
+  }
+  return clean.replace(/\/$/, '');
+}
