@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fromNodeError, TsruncError } from '../errors.js';
 import type { Resources } from '../spec/generated/config.js';
 import { type CgroupLayout, detectCgroupLayout } from './detect.js';
-import { type CgroupWrite, v1Writes, v2Writes } from './resources.js';
+import { type CgroupWrite, type CurrentValues, v1Writes, v2Writes } from './resources.js';
 
 export interface CgroupManager {
   /** The container's cgroup path, relative to each hierarchy's root (e.g. /tsrunc/web). */
@@ -16,8 +16,10 @@ export interface CgroupManager {
   readonly version: 1 | 2;
   /** Creates the directories (a non-empty existing cgroup is refused: config-linux.md). */
   create(): void;
-  /** Writes `resources`; what cannot be applied is pushed to `warnings`. */
+  /** Writes `resources`; what the kernel lacks but may be ignored is pushed to `warnings`. */
   apply(resources: Resources, warnings: string[]): void;
+  /** Bytes of memory the container uses now (memory.usage_in_bytes, memory.current). */
+  memoryUsage(): number | undefined;
   addProcess(pid: number): void;
   /** Pids in the cgroup (all hierarchies agree; the first one is read). */
   pids(): number[];
@@ -57,6 +59,30 @@ function write(file: string, value: string): void {
     // The file is the kernel's interface: its absence means the controller or knob is missing.
     if (err.code === 'ENOENT') throw new TsruncError(`cgroup: ${path.basename(file)} does not exist on this host (its controller or kernel option is missing)`);
     throw fromNodeError(`cgroup: write ${JSON.stringify(value)} to`, file, e);
+  }
+}
+
+/** One planned write into `dir`: its fallback file when the first is missing, warnings where allowed. */
+function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
+  const target = path.join(dir, w.file);
+  if (!fs.existsSync(target)) {
+    if (w.orElse) return carryOut(dir, w.orElse, warnings);
+    if (w.missing !== undefined) {
+      if (w.missing) warnings.push(w.missing);
+      return;
+    }
+  }
+  write(target, w.value);
+  // Still "unlimited" after a finite limit was accepted: the kernel ignores this knob.
+  if (w.verify && Number(w.value) >= 0 && (readNumber(target) ?? 0) >= 2 ** 62) warnings.push(w.verify);
+}
+
+function readNumber(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -140,14 +166,16 @@ class V1Manager implements CgroupManager {
   /** controller (as in CgroupWrite) → hierarchy mount point. */
   private readonly mounts = new Map<string, string>();
   private readonly hierarchies: string[];
+  /** Hybrid hosts: the cgroup2 hierarchy, which holds the controllers no v1 hierarchy has (hugetlb here). */
+  private readonly unified: V2Manager | undefined;
 
   constructor(
     layout: CgroupLayout,
     readonly path: string,
   ) {
     this.hierarchies = layout.v1.map((h) => h.mountpoint);
-    if (layout.unified) this.hierarchies.push(layout.unified);
     for (const h of layout.v1) for (const c of h.controllers.split(',')) this.mounts.set(c, h.mountpoint);
+    if (layout.unified) this.unified = new V2Manager(layout.unified, path, false);
   }
 
   private dir(mountpoint: string): string {
@@ -166,25 +194,36 @@ class V1Manager implements CgroupManager {
       });
       if (readPids(this.dir(m)).length) throw new TsruncError(`cgroup ${this.dir(m)} is not empty: another container uses this cgroupsPath`);
     }
+    this.unified?.create();
   }
 
   apply(resources: Resources, warnings: string[]): void {
-    for (const { controller, file, value } of v1Writes(resources, warnings)) this.writeTo(controller, file, value, warnings);
+    const writes = v1Writes(resources, warnings, this.current(resources));
+    // Controllers only the hybrid host's cgroup2 hierarchy has are applied there, the v2 way.
+    const onUnified = new Set(writes.map((w) => w.controller).filter((c) => !this.mounts.has(c) && this.unified?.offers(c)));
+    for (const w of writes) {
+      if (onUnified.has(w.controller)) continue;
+      const mount = this.mounts.get(w.controller);
+      if (!mount) throw new TsruncError(`cgroup: the ${w.controller} controller is not mounted on this host (needed for ${w.file})`);
+      carryOut(this.dir(mount), w, warnings);
+    }
+    if (onUnified.size) this.unified!.applyOnly(resources, onUnified, warnings);
   }
 
-  private writeTo(controller: string, file: string, value: string, warnings: string[]): void {
-    const mount = this.mounts.get(controller);
-    if (!mount) throw new TsruncError(`cgroup: the ${controller} controller is not mounted on this host (needed for ${file})`);
-    const target = path.join(this.dir(mount), file);
-    if (file.startsWith('memory.kmem') && !fs.existsSync(target)) {
-      warnings.push(`${file}: kernel memory limits are not available on this kernel; ignored`);
-      return;
-    }
-    write(target, value);
+  private current(resources: Resources): CurrentValues {
+    const memory = this.mounts.get('memory');
+    if (!resources.memory || !memory) return {};
+    return { memoryLimit: readNumber(path.join(this.dir(memory), 'memory.limit_in_bytes')) };
+  }
+
+  memoryUsage(): number | undefined {
+    const memory = this.mounts.get('memory');
+    return memory ? readNumber(path.join(this.dir(memory), 'memory.usage_in_bytes')) : undefined;
   }
 
   addProcess(pid: number): void {
     for (const m of this.hierarchies) write(path.join(this.dir(m), 'cgroup.procs'), String(pid));
+    this.unified?.addProcess(pid);
   }
 
   pids(): number[] {
@@ -230,6 +269,7 @@ class V1Manager implements CgroupManager {
       removeDir(this.dir(m));
       removeEmptyParents(m, this.path);
     }
+    this.unified?.destroy();
   }
 }
 
@@ -238,23 +278,46 @@ class V2Manager implements CgroupManager {
   private readonly dir: string;
   readonly path: string;
 
+  /**
+   * `enableAll`: on a pure v2 host every controller the root offers is enabled down to our parent
+   * (runc does the same); a hybrid host's cgroup2 side enables only what {@link applyOnly} needs.
+   */
   constructor(
     private readonly root: string,
     cgroupPath: string,
+    private readonly enableAll = true,
   ) {
     this.path = cgroupPath;
     this.dir = path.join(root, cgroupPath);
   }
 
   create(): void {
-    // Every controller the root offers, enabled down to our parent (runc does the same).
-    const parts = this.path.split('/').filter(Boolean);
+    if (this.enableAll) this.enable(this.available(this.root));
+    else makeDirs(this.root, this.path);
+    if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
+  }
+
+  private available(dir: string): string[] {
+    try {
+      return fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Whether the hierarchy has `controller` at all. */
+  offers(controller: string): boolean {
+    return this.available(this.root).includes(controller);
+  }
+
+  /** Enables `controllers` in every ancestor's subtree_control, creating the path on the way. */
+  private enable(controllers: string[]): void {
     let dir = this.root;
-    for (const part of parts) {
-      const available = fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
-      if (available.length) {
+    for (const part of this.path.split('/').filter(Boolean)) {
+      const missing = controllers.filter((c) => this.available(dir).includes(c));
+      if (missing.length) {
         try {
-          fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), available.map((c) => `+${c}`).join(' '));
+          fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
         } catch (e) {
           throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
         }
@@ -262,15 +325,28 @@ class V2Manager implements CgroupManager {
       makeDirs(dir, part);
       dir = path.join(dir, part);
     }
-    if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
   }
 
   apply(resources: Resources, warnings: string[]): void {
-    const enabled = new Set(fs.readFileSync(path.join(this.dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/));
-    for (const { controller, file, value } of v2Writes(resources, warnings) as CgroupWrite[]) {
-      if (!enabled.has(controller)) throw new TsruncError(`cgroup: the ${controller} controller is not available here (needed for ${file})`);
-      write(path.join(this.dir, file), value);
+    this.carryOutAll(v2Writes(resources, warnings), warnings);
+  }
+
+  /** The writes of `controllers` only (a hybrid host's v1 side does the rest); warnings are the v1 side's. */
+  applyOnly(resources: Resources, controllers: Set<string>, warnings: string[]): void {
+    this.enable([...controllers]);
+    this.carryOutAll(v2Writes(resources, []).filter((w) => controllers.has(w.controller)), warnings);
+  }
+
+  private carryOutAll(writes: CgroupWrite[], warnings: string[]): void {
+    const enabled = new Set(this.available(this.dir));
+    for (const w of writes) {
+      if (!enabled.has(w.controller)) throw new TsruncError(`cgroup: the ${w.controller} controller is not available here (needed for ${w.file})`);
+      carryOut(this.dir, w, warnings);
     }
+  }
+
+  memoryUsage(): number | undefined {
+    return readNumber(path.join(this.dir, 'memory.current'));
   }
 
   addProcess(pid: number): void {

@@ -12,47 +12,120 @@ export interface CgroupWrite {
   controller: string;
   file: string;
   value: string;
+  /** Written instead when `file` does not exist (blkio.bfq.weight on kernels without CFQ's blkio.weight). */
+  orElse?: CgroupWrite;
+  /** When no file exists: this warning instead of an error (knobs some kernels dropped). */
+  missing?: string;
+  /** Read back after writing: a kernel that accepts and ignores it (v1 kmem on 6.x) gets this warning. */
+  verify?: string;
 }
 
-/** Fields this build does not apply yet; they are reported, not silently dropped. */
-const NOT_YET = ['blockIO', 'hugepageLimits', 'network', 'rdma'] as const;
-
-function notYet(r: Resources, warnings: string[]): void {
-  for (const key of NOT_YET) if (r[key] !== undefined) warnings.push(`linux.resources.${key} is not applied yet by tsrunc`);
+/** What the driver reads from the cgroup before writing, where the right order depends on it. */
+export interface CurrentValues {
+  /** v1 memory.limit_in_bytes: memsw must never drop below it, so it decides which goes first. */
+  memoryLimit?: number;
 }
 
 const max = (n: number) => (n < 0 ? 'max' : String(n));
+const devNo = (d: { major: number; minor: number }) => `${d.major}:${d.minor}`;
 
-export function v1Writes(r: Resources, warnings: string[]): CgroupWrite[] {
+/** A resource the spec forbids: where, relative to the resources object, and why. */
+export interface ResourcesProblem {
+  pointer: string;
+  message: string;
+}
+
+/** Checks the spec asks of resources whatever the cgroup version (config-linux.md). */
+export function checkResources(r: Resources): ResourcesProblem | undefined {
+  const c = r.cpu;
+  if (c?.burst !== undefined && c.quota !== undefined && c.quota > 0 && c.burst > c.quota) return { pointer: '/cpu/burst', message: `must not be larger than quota (${c.quota})` };
+  for (const [i, w] of (r.blockIO?.weightDevice ?? []).entries()) {
+    if (w.weight === undefined && w.leafWeight === undefined) return { pointer: `/blockIO/weightDevice/${i}`, message: 'needs weight or leafWeight' };
+  }
+  for (const [device, l] of Object.entries(r.rdma ?? {})) {
+    if (l?.hcaHandles === undefined && l?.hcaObjects === undefined) return { pointer: `/rdma/${device.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'needs hcaHandles or hcaObjects' };
+  }
+  for (const [i, h] of (r.hugepageLimits ?? []).entries()) {
+    if (!/^\d+[KMGTP]?B$/.test(h.pageSize)) return { pointer: `/hugepageLimits/${i}/pageSize`, message: 'must be <size><unit-prefix>B, e.g. 2MB or 1GB' };
+  }
+  return undefined;
+}
+
+/** rdma.max lines, the same on v1 and v2: "<device> hca_handle=N hca_object=M". */
+function rdmaLines(r: Resources): string[] {
+  return Object.entries(r.rdma ?? {}).map(([device, l]) =>
+    [device, l?.hcaHandles !== undefined ? `hca_handle=${l.hcaHandles}` : '', l?.hcaObjects !== undefined ? `hca_object=${l.hcaObjects}` : ''].filter(Boolean).join(' '),
+  );
+}
+
+export function v1Writes(r: Resources, warnings: string[], current: CurrentValues = {}): CgroupWrite[] {
   const out: CgroupWrite[] = [];
-  const w = (controller: string, file: string, value: string | number | undefined) => {
-    if (value !== undefined) out.push({ controller, file, value: String(value) });
+  const w = (controller: string, file: string, value: string | number | undefined, extra: Partial<CgroupWrite> = {}) => {
+    if (value !== undefined) out.push({ controller, file, value: String(value), ...extra });
   };
   const m = r.memory;
   if (m) {
+    // memsw is memory + swap and may never be below memory.limit_in_bytes: when it grows past the
+    // current limit it goes first, otherwise second (runc's order). -1 for memory means no swap limit either.
+    const swap = m.swap ?? (m.limit === -1 ? -1 : undefined);
+    const memsw = () => w('memory', 'memory.memsw.limit_in_bytes', swap, m.swap === undefined ? { missing: '' } : {});
+    const swapFirst = m.limit !== undefined && swap !== undefined && current.memoryLimit !== undefined && (swap === -1 || current.memoryLimit < swap);
+    if (swapFirst) memsw();
     w('memory', 'memory.limit_in_bytes', m.limit);
+    if (!swapFirst) memsw();
     w('memory', 'memory.soft_limit_in_bytes', m.reservation);
-    // memsw is memory + swap, and may not be below memory.limit_in_bytes: written after it.
-    w('memory', 'memory.memsw.limit_in_bytes', m.swap);
     w('memory', 'memory.swappiness', m.swappiness);
-    if (m.disableOOMKiller) w('memory', 'memory.oom_control', 1);
-    w('memory', 'memory.kmem.limit_in_bytes', m.kernel);
-    w('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
+    if (m.disableOOMKiller !== undefined) w('memory', 'memory.oom_control', m.disableOOMKiller ? 1 : 0);
+    if (m.useHierarchy !== undefined) w('memory', 'memory.use_hierarchy', m.useHierarchy ? 1 : 0);
+    const kmem = 'kernel memory limits have no effect on this kernel (gone since 5.x); linux.resources.memory.kernel ignored';
+    w('memory', 'memory.kmem.limit_in_bytes', m.kernel, { missing: kmem, verify: kmem });
+    w('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP, { missing: 'memory.kmem.tcp.limit_in_bytes does not exist on this kernel; linux.resources.memory.kernelTCP ignored' });
   }
   const c = r.cpu;
   if (c) {
-    w('cpu', 'cpu.shares', c.shares);
-    // The period first: a quota is checked against the current period.
+    // idle first: the kernel refuses a weight for an idle group, and leaving idle makes room for one.
+    w('cpu', 'cpu.idle', c.idle);
+    if (c.idle === 1 && c.shares !== undefined) warnings.push('linux.resources.cpu.shares has no effect with cpu.idle 1; ignored');
+    else w('cpu', 'cpu.shares', c.shares);
+    // The period first: a quota is checked against the current period. Realtime likewise.
     w('cpu', 'cpu.cfs_period_us', c.period);
     w('cpu', 'cpu.cfs_quota_us', c.quota);
     w('cpu', 'cpu.cfs_burst_us', c.burst);
     w('cpu', 'cpu.rt_period_us', c.realtimePeriod);
     w('cpu', 'cpu.rt_runtime_us', c.realtimeRuntime);
-    w('cpu', 'cpu.idle', c.idle);
     w('cpuset', 'cpuset.cpus', c.cpus);
     w('cpuset', 'cpuset.mems', c.mems);
   }
-  if (r.pids) w('pids', 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+  if (r.pids) w('pids', 'pids.max', max(r.pids.limit));
+  const b = r.blockIO;
+  if (b) {
+    // CFQ's blkio.* files went with CFQ (5.0); BFQ's take the same values.
+    const weight = (file: string, value: string) => w('blkio', `blkio.${file}`, value, { orElse: { controller: 'blkio', file: `blkio.bfq.${file}`, value } });
+    if (b.weight !== undefined) weight('weight', String(b.weight));
+    const leaf = 'linux.resources.blockIO leafWeight needs the CFQ I/O scheduler, which this kernel does not have; ignored';
+    w('blkio', 'blkio.leaf_weight', b.leafWeight, { missing: leaf });
+    for (const d of b.weightDevice ?? []) {
+      if (d.weight !== undefined) weight('weight_device', `${devNo(d)} ${d.weight}`);
+      w('blkio', 'blkio.leaf_weight_device', d.leafWeight === undefined ? undefined : `${devNo(d)} ${d.leafWeight}`, { missing: leaf });
+    }
+    const throttle = (list: typeof b.throttleReadBpsDevice, file: string) => {
+      for (const d of list ?? []) w('blkio', `blkio.throttle.${file}`, `${devNo(d)} ${d.rate ?? 0}`);
+    };
+    throttle(b.throttleReadBpsDevice, 'read_bps_device');
+    throttle(b.throttleWriteBpsDevice, 'write_bps_device');
+    throttle(b.throttleReadIOPSDevice, 'read_iops_device');
+    throttle(b.throttleWriteIOPSDevice, 'write_iops_device');
+  }
+  for (const h of r.hugepageLimits ?? []) {
+    w('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
+    // Reservations are what the spec limits where the kernel accounts them (5.7+).
+    w('hugetlb', `hugetlb.${h.pageSize}.rsvd.limit_in_bytes`, h.limit, { missing: '' });
+  }
+  if (r.network) {
+    w('net_cls', 'net_cls.classid', r.network.classID);
+    for (const p of r.network.priorities ?? []) w('net_prio', 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
+  }
+  for (const line of rdmaLines(r)) w('rdma', 'rdma.max', line);
   if (r.devices) {
     // The rules in order after denying everything, then the devices every container gets (runc's).
     w('devices', 'devices.deny', 'a');
@@ -62,7 +135,6 @@ export function v1Writes(r: Resources, warnings: string[]): CgroupWrite[] {
     }
   }
   if (r.unified) warnings.push('linux.resources.unified applies to cgroup v2 only; ignored on this cgroup v1 host');
-  notYet(r, warnings);
   return out;
 }
 
@@ -72,10 +144,15 @@ export function sharesToWeight(shares: number): number {
   return Math.floor(1 + ((shares - 2) * 9999) / 262142);
 }
 
+/** blkio weight (10..1000) → io.weight (1..10000), runc's conversion. */
+export function blkioToIoWeight(weight: number): number {
+  return Math.floor(1 + ((weight - 10) * 9999) / 990);
+}
+
 export function v2Writes(r: Resources, warnings: string[]): CgroupWrite[] {
   const out: CgroupWrite[] = [];
-  const w = (controller: string, file: string, value: string | number | undefined) => {
-    if (value !== undefined) out.push({ controller, file, value: String(value) });
+  const w = (controller: string, file: string, value: string | number | undefined, extra: Partial<CgroupWrite> = {}) => {
+    if (value !== undefined) out.push({ controller, file, value: String(value), ...extra });
   };
   const m = r.memory;
   if (m) {
@@ -86,25 +163,47 @@ export function v2Writes(r: Resources, warnings: string[]): CgroupWrite[] {
       if (m.swap < 0) w('memory', 'memory.swap.max', 'max');
       else if (m.limit !== undefined && m.limit >= 0) w('memory', 'memory.swap.max', Math.max(0, m.swap - m.limit));
       else warnings.push('linux.resources.memory.swap needs memory.limit on cgroup v2');
-    }
+    } else if (m.limit === -1) w('memory', 'memory.swap.max', 'max', { missing: '' });
     if (m.swappiness !== undefined) warnings.push('linux.resources.memory.swappiness does not exist on cgroup v2; ignored');
     if (m.disableOOMKiller) warnings.push('linux.resources.memory.disableOOMKiller does not exist on cgroup v2; ignored');
     if (m.kernel !== undefined || m.kernelTCP !== undefined) warnings.push('kernel memory limits do not exist on cgroup v2; ignored');
   }
   const c = r.cpu;
   if (c) {
-    if (c.shares !== undefined) w('cpu', 'cpu.weight', sharesToWeight(c.shares));
+    w('cpu', 'cpu.idle', c.idle);
+    if (c.idle === 1 && c.shares !== undefined) warnings.push('linux.resources.cpu.shares has no effect with cpu.idle 1; ignored');
+    else if (c.shares !== undefined) w('cpu', 'cpu.weight', sharesToWeight(c.shares));
     if (c.quota !== undefined || c.period !== undefined) w('cpu', 'cpu.max', `${c.quota === undefined || c.quota < 0 ? 'max' : c.quota} ${c.period ?? 100000}`);
     w('cpu', 'cpu.max.burst', c.burst);
-    w('cpu', 'cpu.idle', c.idle);
     if (c.realtimeRuntime !== undefined || c.realtimePeriod !== undefined) warnings.push('realtime cpu limits do not exist on cgroup v2; ignored');
     w('cpuset', 'cpuset.cpus', c.cpus);
     w('cpuset', 'cpuset.mems', c.mems);
   }
-  if (r.pids) w('pids', 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+  if (r.pids) w('pids', 'pids.max', max(r.pids.limit));
+  const b = r.blockIO;
+  if (b) {
+    // BFQ takes blkio's weights as they are; io.weight (io.cost) needs runc's conversion.
+    if (b.weight !== undefined) w('io', 'io.bfq.weight', b.weight, { orElse: { controller: 'io', file: 'io.weight', value: `default ${blkioToIoWeight(b.weight)}` } });
+    for (const d of b.weightDevice ?? []) {
+      if (d.weight !== undefined) w('io', 'io.bfq.weight', `${devNo(d)} ${d.weight}`, { orElse: { controller: 'io', file: 'io.weight', value: `${devNo(d)} ${blkioToIoWeight(d.weight)}` } });
+    }
+    if (b.leafWeight !== undefined || b.weightDevice?.some((d) => d.leafWeight !== undefined)) warnings.push('linux.resources.blockIO leafWeight does not exist on cgroup v2; ignored');
+    const throttle = (list: typeof b.throttleReadBpsDevice, key: string) => {
+      for (const d of list ?? []) w('io', 'io.max', `${devNo(d)} ${key}=${d.rate === undefined || d.rate === 0 ? 'max' : d.rate}`);
+    };
+    throttle(b.throttleReadBpsDevice, 'rbps');
+    throttle(b.throttleWriteBpsDevice, 'wbps');
+    throttle(b.throttleReadIOPSDevice, 'riops');
+    throttle(b.throttleWriteIOPSDevice, 'wiops');
+  }
+  for (const h of r.hugepageLimits ?? []) {
+    w('hugetlb', `hugetlb.${h.pageSize}.max`, h.limit);
+    w('hugetlb', `hugetlb.${h.pageSize}.rsvd.max`, h.limit, { missing: '' });
+  }
+  if (r.network) warnings.push('linux.resources.network (net_cls/net_prio) does not exist on cgroup v2; ignored');
+  for (const line of rdmaLines(r)) w('rdma', 'rdma.max', line);
   if (r.devices) warnings.push('linux.resources.devices is not enforced on cgroup v2 yet (it needs an eBPF device program)');
   for (const [key, value] of Object.entries(r.unified ?? {})) w(key.split('.')[0]!, key, value);
-  notYet(r, warnings);
   return out;
 }
 

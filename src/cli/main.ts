@@ -20,6 +20,7 @@ import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
+import { updateCommand } from './commands/update.js';
 import { getLog, setLog } from './context.js';
 import { fastParse } from './fast-parse.js';
 import { CliLog, type LogFormat } from './log.js';
@@ -35,6 +36,7 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   execCommand,
   pauseCommand,
   resumeCommand,
+  updateCommand,
   listCommand,
   psCommand,
   specCommand,
@@ -62,6 +64,11 @@ export function normalizeArgs(args: readonly string[], longFlags: ReadonlySet<st
   for (; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') break;
+    // `update -r -` (stdin): yargs would take the lone dash for a positional.
+    if (a === '-' && (out.at(-1) === '--resources' || out.at(-1) === '-r')) {
+      out[out.length - 1] = '--resources=-';
+      continue;
+    }
     const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(a);
     out.push(m && longFlags.has(m[1]!) ? `-${a}` : a);
   }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalName } from './signals.js';
-import { TsruncError, UsageError, fromNodeError } from '../errors.js';
+import { ConfigError, TsruncError, UsageError, fromNodeError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
@@ -16,6 +16,7 @@ import type { LaunchPlan } from '../plan/launch-plan.js';
 import { loadBundle } from '../spec/load.js';
 import { type CgroupManager, openCgroups } from '../cgroups/manager.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
+import { checkResources } from '../cgroups/resources.js';
 import { type StoredState, validateId, writeFileAtomic } from '../state/store.js';
 import { readProcStat } from '../state/status.js';
 import { OCI_VERSION } from '../version.js';
@@ -51,6 +52,8 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const fifo = store.fifoPath(id);
   // Plan before touching anything: a config we refuse must leave no trace.
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, id);
+  const badResources = checkResources(spec.linux?.resources ?? {});
+  if (badResources) throw new ConfigError('config.json', `/linux/resources${badResources.pointer}`, badResources.message, 'config-linux.md#configLinuxControlGroups');
   const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id, preserveFds: options.preserveFds ?? 0 });
   for (const w of plan.warnings) log.warn(w);
 

@@ -19,6 +19,8 @@ import type { DeleteOptions } from './delete.js';
 import type { KillOptions } from './kill.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { RunOptions, RunResult } from './run.js';
+import type { UpdateOptions } from './update.js';
+import type { Resources } from '../spec/generated/config.js';
 
 // Each operation loads its module on first use: the CLI runs one operation per process, and
 // `state` should not pay for the plan builder and schema validators that `create` needs.
@@ -53,6 +55,16 @@ export class Runtime {
   async resume(id: string): Promise<void> {
     const { pauseContainer } = await import('./pause.js');
     pauseContainer(this.ctx, id, false);
+  }
+
+  /**
+   * Changes the cgroup limits of a created, running or paused container (runc update). Only the
+   * fields `resources` sets change; the rest stay as they are. Returns the warnings (limits this
+   * kernel ignores).
+   */
+  async update(id: string, resources: Resources, options: UpdateOptions = {}): Promise<string[]> {
+    const { updateContainer } = await import('./update.js');
+    return updateContainer(this.ctx, id, resources, options);
   }
 
   /** The state root this runtime uses. */

@@ -58,7 +58,7 @@ export function setFrozenProbe(probe: (cgroupPath: string) => boolean): void {
 }
 
 /** The operations whose allowed statuses runtime.md fixes, with runc's wording for refusals. */
-export type Operation = 'start' | 'kill' | 'delete' | 'pause' | 'resume';
+export type Operation = 'start' | 'kill' | 'delete' | 'pause' | 'resume' | 'update';
 
 /** Throws a StateError with runc's wording unless `op` is allowed in `status`. */
 export function assertTransition(op: Operation, status: Status, id: string): void {
@@ -69,6 +69,7 @@ export function assertTransition(op: Operation, status: Status, id: string): voi
       if (status === 'running') throw new StateError('cannot start an already running container');
       throw new StateError(`cannot start a container in the ${status} state`);
     case 'kill':
+    case 'update':
       if (status === 'created' || status === 'running' || status === 'paused') return;
       throw new StateError('container not running');
     case 'pause':

@@ -33,7 +33,8 @@ export function tsrunc(root: string, args: string[], options: SpawnSyncOptions =
   const out = fs.openSync(path.join(dir, 'stdout'), 'w+');
   const err = fs.openSync(path.join(dir, 'stderr'), 'w+');
   try {
-    const r = spawnSync(process.execPath, [tsruncBin, '--root', root, ...args], { stdio: ['ignore', out, err], timeout: 60_000, ...options });
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const r = spawnSync(process.execPath, [tsruncBin, '--root', root, ...args], { stdio: [stdin, out, err], timeout: 60_000, ...options });
     const read = (fd: number) => fs.readFileSync(fd === out ? path.join(dir, 'stdout') : path.join(dir, 'stderr'), 'utf8');
     return { status: r.status, stdout: read(out), stderr: read(err) };
   } finally {

@@ -4,6 +4,7 @@
  * test process as the "init" (alive, with a real start time).
  */
 import type { CgroupManager } from '../../src/cgroups/manager.js';
+import type { Resources } from '../../src/spec/generated/config.js';
 import fs from 'node:fs';
 import type { ExitStatus, NativeAddon, SyncMessage } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
@@ -127,8 +128,15 @@ export class FakeCgroups implements CgroupManager {
   create(): void {
     this.calls.push('create');
   }
-  apply(): void {
+  /** The resources of every apply() call, for update's tests. */
+  readonly applied: Resources[] = [];
+  usage: number | undefined = 1 << 20;
+  apply(resources: Resources): void {
     this.calls.push('apply');
+    this.applied.push(resources);
+  }
+  memoryUsage(): number | undefined {
+    return this.usage;
   }
   addProcess(pid: number): void {
     this.calls.push(`addProcess ${pid}`);

@@ -96,6 +96,9 @@ t.test('the fast path yields exactly what yargs yields, or defers to it', async 
     ['start', 'x'],
     ['spec', '-b', '/tmp/b'],
     ['create', '--preserve-fds', '2', 'x'],
+    ['update', '--memory', '64m', '--pids-limit', '10', '--cpuset-cpus=0-1', 'x'],
+    ['update', '-r', '/r.json', 'x'],
+    ['update', '--memory-swap=-1', 'x'],
   ];
   for (const argv of invocations) {
     const args = normalizeArgs(argv, long);
@@ -108,6 +111,12 @@ t.test('the fast path yields exactly what yargs yields, or defers to it', async 
   }
   const deferred = [[], ['--help'], ['--version'], ['create'], ['state', 'x', 'y'], ['frobnicate', 'x'], ['list', '--format', 'yaml'], ['run', '-dk', 'x'], ['kill', 'x', '--', '-9'], ['create', '--pid-file', '--bundle', 'x'], ['create', '--preserve-fds', 'two', 'x'], ['create', '-b', '/a', '-b', '/b', 'x']];
   for (const argv of deferred) t.equal(fastParse(normalizeArgs(argv, long), COMMANDS, GLOBAL_OPTIONS), undefined, `deferred to yargs: ${JSON.stringify(argv)}`);
+});
+
+t.test('update: negative values after a space are values, as runc reads them', async (t) => {
+  t.match((await parse(['update', '--memory-swap', '-1', '--cpu-quota', '-1', 'x'])).args, { memorySwap: '-1', cpuQuota: '-1', containerId: 'x' });
+  t.match((await parse(normalizeArgs(['update', '--resources', '-', 'x'], longFlagNames()))).args, { resources: '-', containerId: 'x' });
+  t.match((await parse(normalizeArgs(['update', '-r', '-', 'x'], longFlagNames()))).args, { resources: '-', containerId: 'x' });
 });
 
 t.test('exec: everything after the container id is the command, flags included', async (t) => {
