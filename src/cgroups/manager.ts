@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fromNodeError, TsruncError } from '../errors.js';
 import type { Resources } from '../spec/generated/config.js';
 import { type CgroupLayout, detectCgroupLayout } from './detect.js';
+import { CGROUP_PARENT } from './path.js';
 import { type CgroupWrite, type CurrentValues, v1Writes, v2Writes } from './resources.js';
 
 export interface CgroupManager {
@@ -29,7 +30,19 @@ export interface CgroupManager {
   /** SIGKILL to every process in the cgroup, frozen ones included (they die once thawed). */
   killAll(): void;
   /** Removes the directories; processes still inside make it fail unless `kill` is set. */
-  destroy(options?: { kill?: boolean }): void;
+  destroy(options?: DestroyOptions): void;
+  /** The ancestors create() made (e.g. /tsrunc), recorded so a later delete removes them once empty. */
+  madeParents(): string[];
+}
+
+export interface DestroyOptions {
+  /** SIGKILL what is still inside first. */
+  kill?: boolean;
+  /**
+   * Ancestors to remove once empty: those create() made. Parents someone else made (a pod's cgroup)
+   * stay, even empty; below our own /tsrunc parent everything empty goes.
+   */
+  parents?: string[];
 }
 
 let factory: ((cgroupPath: string) => CgroupManager) | undefined;
@@ -95,7 +108,7 @@ function readPids(dir: string): number[] {
 }
 
 /** mkdir -p, each level created by us reported (so destroy removes exactly those). */
-function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: string) => void = () => {}): void {
+function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: string) => void = () => {}, onExisting: (dir: string) => void = () => {}): void {
   let dir = root;
   for (const part of rel.split('/').filter(Boolean)) {
     const parent = dir;
@@ -104,9 +117,32 @@ function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: stri
       fs.mkdirSync(dir);
       onLevel(dir, parent);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fromNodeError('cgroup: create', dir, e);
+      const code = (e as NodeJS.ErrnoException).code;
+      // Another container's delete removed the shared empty parent (/tsrunc) under us: again.
+      if (code === 'ENOENT') return makeDirs(root, rel, onLevel, onExisting);
+      if (code !== 'EEXIST') throw fromNodeError('cgroup: create', dir, e);
+      onExisting(dir);
     }
   }
+}
+
+/** Levels of a cgroup path made by create: a level that existed in any hierarchy is someone else's. */
+class MadeLevels {
+  private readonly made = new Set<string>();
+  private readonly existed = new Set<string>();
+  note(root: string, dir: string, made: boolean): void {
+    (made ? this.made : this.existed).add(`/${path.relative(root, dir)}`);
+  }
+  list(): string[] {
+    return [...this.made].filter((l) => !this.existed.has(l));
+  }
+}
+
+/** The ancestors of `rel` that destroy removes when empty: `made`, and everything below /tsrunc. */
+export function parentsToRemove(rel: string, made: readonly string[]): string[] {
+  const parts = rel.split('/').filter(Boolean);
+  const ancestors = parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+  return ancestors.filter((a) => made.includes(a) || a === CGROUP_PARENT || a.startsWith(`${CGROUP_PARENT}/`)).reverse();
 }
 
 /** rmdir, retried while the last processes finish exiting; ENOENT is success. */
@@ -124,14 +160,13 @@ function removeDir(dir: string): void {
   }
 }
 
-/** Removes the parents we share with other containers (e.g. /tsrunc) once they are empty. */
-function removeEmptyParents(root: string, rel: string): void {
-  const parts = rel.split('/').filter(Boolean);
-  for (let n = parts.length - 1; n > 0; n--) {
+/** Removes `parents` (deepest first) where they are empty; one in use ends it. */
+function removeParents(root: string, parents: readonly string[]): void {
+  for (const p of parents) {
     try {
-      fs.rmdirSync(path.join(root, ...parts.slice(0, n)));
+      fs.rmdirSync(path.join(root, p));
     } catch {
-      return; // in use by another container, or not ours
+      return; // in use by another container
     }
   }
 }
@@ -185,13 +220,14 @@ class V1Manager implements CgroupManager {
   create(): void {
     for (const m of this.hierarchies) {
       makeDirs(m, this.path, (dir, parent) => {
+        this.levels.note(m, dir, true);
         // A new cpuset starts with no cpus and no mems, and nothing can join it: inherit the parent's.
         if (m === this.mounts.get('cpuset')) {
           for (const f of ['cpuset.cpus', 'cpuset.mems']) {
             write(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim() || '\n');
           }
         }
-      });
+      }, (dir) => this.levels.note(m, dir, false));
       if (readPids(this.dir(m)).length) throw new TsruncError(`cgroup ${this.dir(m)} is not empty: another container uses this cgroupsPath`);
     }
     this.unified?.create();
@@ -263,13 +299,21 @@ class V1Manager implements CgroupManager {
     killAll(dir);
   }
 
-  destroy(options: { kill?: boolean } = {}): void {
+  private readonly levels = new MadeLevels();
+
+  madeParents(): string[] {
+    const unified = this.unified?.madeParents();
+    return this.levels.list().filter((l) => l !== this.path && (!unified || unified.includes(l)));
+  }
+
+  destroy(options: DestroyOptions = {}): void {
     if (options.kill) this.killAll();
+    const parents = parentsToRemove(this.path, options.parents ?? this.madeParents());
     for (const m of this.hierarchies) {
       removeDir(this.dir(m));
-      removeEmptyParents(m, this.path);
+      removeParents(m, parents);
     }
-    this.unified?.destroy();
+    this.unified?.destroy({ parents: options.parents ?? this.madeParents() });
   }
 }
 
@@ -293,7 +337,7 @@ class V2Manager implements CgroupManager {
 
   create(): void {
     if (this.enableAll) this.enable(this.available(this.root));
-    else makeDirs(this.root, this.path);
+    else makeDirs(this.root, this.path, (dir) => this.levels.note(this.root, dir, true), (dir) => this.levels.note(this.root, dir, false));
     if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
   }
 
@@ -322,7 +366,7 @@ class V2Manager implements CgroupManager {
           throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
         }
       }
-      makeDirs(dir, part);
+      makeDirs(dir, part, (made) => this.levels.note(this.root, made, true), (existing) => this.levels.note(this.root, existing, false));
       dir = path.join(dir, part);
     }
   }
@@ -386,9 +430,15 @@ class V2Manager implements CgroupManager {
     killAll(() => this.dir);
   }
 
-  destroy(options: { kill?: boolean } = {}): void {
+  private readonly levels = new MadeLevels();
+
+  madeParents(): string[] {
+    return this.levels.list().filter((l) => l !== this.path);
+  }
+
+  destroy(options: DestroyOptions = {}): void {
     if (options.kill) this.killAll();
     removeDir(this.dir);
-    removeEmptyParents(this.root, this.path);
+    removeParents(this.root, parentsToRemove(this.path, options.parents ?? this.madeParents()));
   }
 }

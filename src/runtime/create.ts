@@ -103,6 +103,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       initStartTime: '',
       config: spec,
       cgroupPath,
+      cgroupParents: cgroups.madeParents(),
     };
     if (spec.annotations) state.annotations = spec.annotations;
 

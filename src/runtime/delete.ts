@@ -42,7 +42,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     }
     if (state) reapIfOurs(state);
     // As runc: whatever is left in the cgroup (processes outside a pid namespace) goes with it.
-    if (state?.cgroupPath) openCgroups(state.cgroupPath).destroy({ kill: true });
+    if (state?.cgroupPath) openCgroups(state.cgroupPath).destroy({ kill: true, parents: state.cgroupParents ?? [] });
     store.remove(id);
     if (state?.config.hooks?.poststop?.length) {
       try {

@@ -32,6 +32,8 @@ export interface StoredState {
   config: Spec;
   /** The container's cgroup (relative to each hierarchy's root), when tsrunc made one. */
   cgroupPath?: string;
+  /** Ancestors of cgroupPath this container's create made: its delete removes them once empty. */
+  cgroupParents?: string[];
 }
 
 /** runc's rule for ids: they become a directory name, so no slashes, no "." or "..". */

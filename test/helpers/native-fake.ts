@@ -159,4 +159,7 @@ export class FakeCgroups implements CgroupManager {
   destroy(): void {
     this.calls.push('destroy');
   }
+  madeParents(): string[] {
+    return [];
+  }
 }

@@ -176,7 +176,7 @@ t.test('memory.checkBeforeUpdate: a limit below the current usage is refused', a
   t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
 });
 
-t.test('a nested cgroupsPath: its empty parents go with the container', async (t) => {
+t.test('a nested cgroupsPath: the parents create made go with the container, others stay', async (t) => {
   const p = `/tsrunc-test/${process.pid}`;
   const { root, id } = created(t, (s) => {
     s.linux!.cgroupsPath = p;
@@ -185,7 +185,17 @@ t.test('a nested cgroupsPath: its empty parents go with the container', async (t
   t.equal(read(knob(p, 'pids', 'pids.max')), '5');
   t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
   t.notOk(fs.existsSync(knob(p, 'pids', '')), 'delete removed the cgroup');
-  t.notOk(fs.existsSync(knob('/tsrunc-test', 'pids', '')), 'and its empty parent');
+  t.notOk(fs.existsSync(knob('/tsrunc-test', 'pids', '')), 'and the empty parent it made');
+
+  // A parent made by someone else (a pod's cgroup, say) stays, even empty.
+  const pod = `/tsrunc-pod-${process.pid}`;
+  fs.mkdirSync(knob(pod, 'pids', ''));
+  t.teardown(() => fs.rmSync(knob(pod, 'pids', ''), { recursive: true, force: true }));
+  const c = created(t, (s) => (s.linux!.cgroupsPath = `${pod}/c1`));
+  t.equal(tsrunc(c.root, ['delete', '--force', c.id]).status, 0);
+  t.notOk(fs.existsSync(knob(`${pod}/c1`, 'pids', '')), 'the container cgroup is gone');
+  t.ok(fs.existsSync(knob(pod, 'pids', '')), 'the parent it did not make is still there');
+  fs.rmdirSync(knob(pod, 'pids', ''));
 });
 
 t.test('a resource whose controller the host lacks: a clear error, nothing left', async (t) => {

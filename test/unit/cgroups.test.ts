@@ -1,5 +1,6 @@
 // linux.resources → cgroup writes, and cgroupsPath resolution: the policy of src/cgroups, no root.
 import t from 'tap';
+import { parentsToRemove } from '../../src/cgroups/manager.js';
 import { resolveCgroupPath } from '../../src/cgroups/path.js';
 import { blkioToIoWeight, checkResources, sharesToWeight, v1Writes, v2Writes } from '../../src/cgroups/resources.js';
 import { resourcesFromFlags, size } from '../../src/cli/commands/update.js';
@@ -15,6 +16,14 @@ t.test('cgroupsPath: absolute, relative under /tsrunc, default /tsrunc/<id>, ref
   t.throws(() => resolveCgroupPath('x/../../..', 'web'), /\/linux\/cgroupsPath: must name a cgroup below the hierarchy root/);
   t.throws(() => resolveCgroupPath('/', 'web'), /below the hierarchy root/);
   t.throws(() => resolveCgroupPath('system.slice:docker:abc', 'web'), /systemd cgroup driver is not supported yet/);
+});
+
+t.test('delete removes the parents create made, and the empty ones under /tsrunc; never others', async (t) => {
+  t.same(parentsToRemove('/tsrunc/web', []), ['/tsrunc']);
+  t.same(parentsToRemove('/tsrunc/a/b', []), ['/tsrunc/a', '/tsrunc'], 'deepest first');
+  t.same(parentsToRemove('/kubepods/pod1/c1', []), [], 'a pod cgroup someone else made stays');
+  t.same(parentsToRemove('/mine/x/c1', ['/mine/x', '/mine']), ['/mine/x', '/mine']);
+  t.same(parentsToRemove('/web', []), []);
 });
 
 t.test('v1: memory, cpu, cpuset, pids and devices, in a safe order', async (t) => {
