@@ -46,13 +46,16 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   const state = store.read(id);
   const status = deriveStatus(state, store.fifoPath(id));
   if (!state || (status !== 'running' && status !== 'created')) throw new StateError(`cannot exec in a ${status} container`);
-  const proc = options.process;
+  let proc = options.process;
   if (!proc.args?.length) throw new UsageError('exec: a command is required (arguments or --process)');
   const attach = proc.terminal === true && options.consoleSocket === undefined && !options.detach;
   if (proc.terminal && options.consoleSocket === undefined && options.detach) {
     throw new UsageError('cannot allocate a terminal for a detached exec without --console-socket');
   }
   if (!proc.terminal && options.consoleSocket !== undefined) throw new UsageError('--console-socket is only allowed with a terminal (--tty)');
+  // The size of the terminal we attach is set by the init before exec: a resize sent after the
+  // master arrives could come after the program has already read a 0x0 size.
+  if (attach && !proc.consoleSize && process.stdout.isTTY) proc = { ...proc, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } };
   const capLastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
   const plan = buildExecPlan(state.config, proc, state.pid, capLastCap, options.preserveFds ?? 0);
   for (const w of plan.warnings) ctx.log.warn(w);
