@@ -44,27 +44,116 @@ export function parseJson(text: string, file = FILE): unknown {
     return JSON.parse(text);
   } catch (e) {
     const message = (e as Error).message;
+    // V8 names the position for most errors (Node 22 adds line and column); for an unexpected token
+    // Node 20 only quotes the text ("Unexpected token ']', "[1,]" is not valid JSON"), so find it.
     const at = /at position (\d+)/.exec(message);
-    const lineCol = /\(line (\d+) column (\d+)\)/.exec(message);
-    let where = '';
-    if (lineCol) where = ` at line ${lineCol[1]}, column ${lineCol[2]}`;
-    else if (at) {
-      const pos = Number(at[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${pos - before.lastIndexOf('\n')}`;
-    } else if (/end of (JSON )?input/i.test(message)) {
-      const lines = text.split('\n');
-      where = ` at line ${lines.length}, column ${lines[lines.length - 1]!.length + 1}`;
+    const offset = at ? Number(at[1]) : jsonErrorOffset(text);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    const reason = message
+      .replace(/ (?:in JSON )?at position \d+.*$/s, '')
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '') // V8 quotes up to ~10 characters each side
+      .replace(/^JSON\.parse: /, '');
+    throw new ConfigError(file, null, `invalid JSON at line ${line}, column ${column}: ${reason}`, undefined);
+  }
+}
+
+/**
+ * The offset of the first character that makes `text` invalid JSON (RFC 8259), `text.length` when
+ * it ends too early. Only called once JSON.parse has failed, so it need not be fast.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = () => {
+    while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r') i++;
+  };
+  const literal = (word: string) => {
+    for (const c of word) {
+      if (text[i] !== c) fail();
+      i++;
     }
-    const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-    throw new ConfigError(file, null, `invalid JSON${where}: ${reason}`, undefined);
+  };
+  const string = () => {
+    i++;
+    for (;;) {
+      const c = text[i];
+      if (c === undefined || c < ' ') fail();
+      if (c === '"') return void i++;
+      if (c === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          for (let k = 0; k < 4; k++) if (!/[0-9a-fA-F]/.test(text[++i] ?? '')) fail();
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? '"x')) fail();
+      }
+      i++;
+    }
+  };
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === '}') return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ']') return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (!m) {
+        if (c === '-') i++; // the digit that should follow is what is missing
+        fail();
+      }
+      i += m![0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (e) {
+    if (typeof e === 'number') return Math.min(e, text.length);
+    return text.length; // nesting too deep to scan: no better place to point at
   }
 }
 
 /** The newest runtime-spec we implement; any 1.x up to it is accepted (spec versions are SemVer). */
 const MAX_MINOR = 3;
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** The clocks /proc/<pid>/timens_offsets accepts: names, and the same clocks' ids. */
+const TIME_CLOCKS = new Set(['monotonic', 'boottime', '1', '7']);
 
 const RLIMITS = new Set(['AS', 'CORE', 'CPU', 'DATA', 'FSIZE', 'LOCKS', 'MEMLOCK', 'MSGQUEUE', 'NICE', 'NOFILE', 'NPROC', 'RSS', 'RTPRIO', 'RTTIME', 'SIGPENDING', 'STACK'].map((n) => `RLIMIT_${n}`));
 
@@ -107,6 +196,8 @@ export function checkSpec(spec: Spec, bundle: string): void {
     seenRlimits.add(r.type);
   });
 
+  // A relative destination is deprecated but allowed on Linux (read as relative to "/", config.md),
+  // so it is accepted here as runc does; only an empty one names no place at all.
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.destination === '') fail(`/mounts/${i}/destination`, 'must not be empty', 'config.md#configMounts');
   });
@@ -117,15 +208,26 @@ export function checkSpec(spec: Spec, bundle: string): void {
   namespaces.forEach((n, i) => {
     if (seenNs.has(n.type)) fail(`/linux/namespaces/${i}`, `duplicate ${n.type} namespace`, 'config-linux.md#configLinuxNamespaces');
     seenNs.add(n.type);
-    if (n.path !== undefined && !path.isAbsolute(n.path)) fail(`/linux/namespaces/${i}/path`, 'must be an absolute path', 'config-linux.md#configLinuxNamespaces');
+    // An empty path, like none, asks for a new namespace (runc reads it so).
+    if (n.path && !path.isAbsolute(n.path)) fail(`/linux/namespaces/${i}/path`, 'must be an absolute path', 'config-linux.md#configLinuxNamespaces');
   });
   const user = namespaces.find((n) => n.type === 'user');
   const newUser = user !== undefined && !user.path;
   for (const key of ['uidMappings', 'gidMappings'] as const) {
     const maps = linux[key];
     if (newUser && (!maps || maps.length === 0)) fail(`/linux/${key}`, 'required with a new user namespace', 'config-linux.md#configLinuxUserNamespaceMappings');
-    if (!newUser && maps && maps.length > 0) fail(`/linux/${key}`, 'only allowed with a new user namespace', 'config-linux.md#configLinuxUserNamespaceMappings');
+    // With a joined user namespace they are the ones it already has (runc's rule): not an error.
+    if (!user && maps && maps.length > 0) fail(`/linux/${key}`, 'only allowed with a user namespace', 'config-linux.md#configLinuxUserNamespaceMappings');
   }
+  // Offsets can only be written to a new time namespace, before its first process (time_namespaces(7)):
+  // without one they would be silently lost, so they are refused as runc does. The kernel takes two
+  // clocks, by name or by clock id (CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7); the key is written as given.
+  const time = namespaces.find((n) => n.type === 'time');
+  const offsets = Object.keys(linux.timeOffsets ?? {});
+  for (const clock of offsets) {
+    if (!TIME_CLOCKS.has(clock)) fail(`/linux/timeOffsets/${clock.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not a clock with an offset (boottime or monotonic)', 'config-linux.md#configLinuxTimeOffset');
+  }
+  if (offsets.length > 0 && (time === undefined || time.path)) fail('/linux/timeOffsets', 'requires a new time namespace', 'config-linux.md#configLinuxTimeOffset');
   const uts = namespaces.find((n) => n.type === 'uts');
   const newUts = uts !== undefined && !uts.path;
   if (spec.hostname && !newUts) fail('/hostname', 'requires a new uts namespace', 'config.md#configHostname');

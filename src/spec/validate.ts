@@ -35,24 +35,33 @@ function check<T>(validate: Validator, schemaFile: string, doc: unknown, file: s
   if (validate(doc)) return doc as T;
   const error = validate.errors?.[0];
   if (!error) throw new ConfigError(file, '', 'does not match the schema', undefined);
-  const pointer = error.keyword === 'required' ? `${error.instancePath}/${escapePointer(String(error.params.missingProperty))}` : error.instancePath;
-  throw new ConfigError(file, pointer, describe(error), sectionFor(schemaFile, pointer));
+  // A missing or unknown property is reported where it is (or should be), not at its parent.
+  const child = error.keyword === 'required' ? error.params.missingProperty : error.keyword === 'additionalProperties' ? error.params.additionalProperty : undefined;
+  const pointer = child === undefined ? error.instancePath : `${error.instancePath}/${escapePointer(String(child))}`;
+  const { node, section } = schemaAt(schemaFile, pointer);
+  throw new ConfigError(file, pointer, describe(error, node), section);
 }
 
-/** Plain-English expectation for one ajv error. */
-export function describe(error: SchemaError): string {
+/** Plain-English expectation for one ajv error; `node` is the schema of the failing value, when known. */
+export function describe(error: SchemaError, node?: SchemaNode): string {
   const p = error.params;
+  // Bounds are always on integers in our schemas; saying so spares a second round trip for 1.5.
+  const number = node?.type === 'integer' ? 'an integer ' : '';
   switch (error.keyword) {
     case 'required':
       return 'is required';
+    case 'additionalProperties':
+      return 'is not allowed (unknown property)';
     case 'type':
       return `must be ${article(String(p.type))}`;
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'minimum':
-      return `must be ${p.comparison === '>=' ? '≥' : '>'} ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `must be ${number}${p.comparison === '>=' ? '≥' : '>'} ${String(p.limit)}`;
     case 'maximum':
-      return `must be ${p.comparison === '<=' ? '≤' : '<'} ${String(p.limit)}`;
+    case 'exclusiveMaximum':
+      return `must be ${number}${p.comparison === '<=' ? '≤' : '<'} ${String(p.limit)}`;
     case 'minItems':
       return Number(p.limit) === 1 ? 'must be a non-empty array' : `must have at least ${String(p.limit)} items`;
     case 'pattern':
@@ -88,39 +97,46 @@ function loadSchema(file: string): SchemaNode {
   return schema;
 }
 
-/**
- * The spec section for a JSON pointer: the deepest `x-spec` annotation met while walking our schema
- * along the pointer (through $ref, properties, items, additionalProperties, patternProperties).
- */
+/** The spec section for a JSON pointer into a document of `schemaFile`'s kind. */
 export function sectionFor(schemaFile: string, pointer: string): string | undefined {
-  const root = loadSchema(schemaFile);
-  const deref = (node: SchemaNode | undefined): SchemaNode | undefined => {
+  return schemaAt(schemaFile, pointer).section;
+}
+
+/**
+ * The schema of the value at a JSON pointer, and its spec section: the deepest `x-spec` annotation
+ * met while walking our schema along the pointer (through $ref, properties, items,
+ * additionalProperties, patternProperties). The instance path is walked rather than ajv's
+ * schemaPath because the latter restarts at each $ref target (a bare Uint32 knows no section).
+ */
+function schemaAt(schemaFile: string, pointer: string): { node: SchemaNode | undefined; section: string | undefined } {
+  // Each node is kept with the document its local refs ("#/definitions/…") resolve in.
+  const deref = (node: SchemaNode | undefined, doc: SchemaNode): [SchemaNode | undefined, SchemaNode] => {
     for (let i = 0; node && typeof node.$ref === 'string' && i < 16; i++) {
-      const ref = node.$ref;
-      let section = node['x-spec'];
-      const [file, frag = ''] = ref.split('#') as [string, string?];
-      let target: unknown = file ? loadSchema(file) : root;
+      const section = node['x-spec'];
+      const [file, frag = ''] = node.$ref.split('#') as [string, string?];
+      if (file) doc = loadSchema(file);
+      let target: unknown = doc;
       for (const token of frag.split('/').filter(Boolean)) target = (target as SchemaNode | undefined)?.[unescapePointer(token)];
       node = target as SchemaNode | undefined;
+      // An annotation beside the $ref stands in for a definition that has none of its own.
       if (node && section !== undefined && node['x-spec'] === undefined) node = { ...node, 'x-spec': section };
-      section = undefined;
     }
-    return node;
+    return [node, doc];
   };
-  let node = deref(root);
+  let [node, doc] = deref(loadSchema(schemaFile), loadSchema(schemaFile));
   let section = node?.['x-spec'] as string | undefined;
   for (const token of pointer.split('/').slice(1).map(unescapePointer)) {
     if (!node) break;
     const props = node.properties as Record<string, SchemaNode> | undefined;
     let next: SchemaNode | undefined;
-    if (props && token in props) next = props[token];
+    if (props && Object.hasOwn(props, token)) next = props[token];
     else if (node.items && /^\d+$/.test(token)) next = node.items as SchemaNode;
     else if (node.patternProperties) next = Object.values(node.patternProperties as Record<string, SchemaNode>)[0];
     else if (typeof node.additionalProperties === 'object') next = node.additionalProperties as SchemaNode;
     const own = next?.['x-spec'];
-    node = deref(next);
+    [node, doc] = deref(next, doc);
     const found = (own ?? node?.['x-spec']) as string | undefined;
     if (found) section = found;
   }
-  return section;
+  return { node, section };
 }

@@ -19,9 +19,10 @@ export interface LinuxFeatures {
   seccomp?: SeccompFeatures;
   apparmor?: Enabled;
   selinux?: Enabled;
-  intelRdt?: Enabled1;
+  memoryPolicy?: MemoryPolicyFeatures;
+  intelRdt?: IntelRdtFeatures;
   mountExtensions?: MountExtensions;
-  netDevices?: Enabled2;
+  netDevices?: Enabled;
 }
 export interface CgroupFeatures {
   v1?: boolean;
@@ -84,15 +85,18 @@ export interface SeccompFeatures {
     | 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'
   )[];
 }
-export interface Enabled {
-  enabled?: boolean;
+export interface MemoryPolicyFeatures {
+  modes?: string[];
+  flags?: string[];
 }
-export interface Enabled1 {
+export interface IntelRdtFeatures {
   enabled?: boolean;
+  schemata?: boolean;
+  monitoring?: boolean;
 }
 export interface MountExtensions {
   idmap?: Enabled;
 }
-export interface Enabled2 {
+export interface Enabled {
   enabled?: boolean;
 }

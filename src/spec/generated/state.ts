@@ -9,7 +9,10 @@ export interface State {
    * Unique among this runtime's containers (under one --root).
    */
   id: string;
-  status: 'creating' | 'created' | 'running' | 'stopped';
+  /**
+   * paused: a state runtime.md lets a runtime add, reported as runc does while the container's cgroup is frozen.
+   */
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
   /**
    * The container process on the host (0 once stopped, as runc).
    */

@@ -3,13 +3,11 @@
 /* eslint-disable */
 "use strict";
 export const validateConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Spec","description":"config.json of an OCI bundle, runtime-spec 1.3, as tsrunc reads it (Linux; other platforms' sections are accepted as objects).","x-spec":"config.md#configuration","type":"object","required":["ociVersion"],"properties":{"ociVersion":{"type":"string","description":"SemVer of the runtime-spec the bundle complies with.","x-spec":"config.md#configSpecificationVersion"},"root":{"$ref":"#/definitions/Root"},"mounts":{"type":"array","items":{"$ref":"#/definitions/Mount"},"x-spec":"config.md#configMounts"},"process":{"$ref":"#/definitions/Process"},"hostname":{"type":"string","x-spec":"config.md#configHostname"},"domainname":{"type":"string","x-spec":"config.md#configDomainname"},"hooks":{"$ref":"#/definitions/Hooks"},"annotations":{"$ref":"#/definitions/StringMap","x-spec":"config.md#configAnnotations"},"linux":{"$ref":"#/definitions/Linux"},"solaris":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"windows":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"vm":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"zos":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"freebsd":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"}},"definitions":{"Int32":{"type":"integer","minimum":-2147483648,"maximum":2147483647},"Int64":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000},"Uint16":{"type":"integer","minimum":0,"maximum":65535},"Uint32":{"type":"integer","minimum":0,"maximum":4294967295},"Uint64":{"type":"integer","minimum":0,"maximum":18446744073709552000},"Strings":{"type":"array","items":{"type":"string"}},"StringMap":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>"},"Root":{"title":"Root","x-spec":"config.md#configRoot","type":"object","required":["path"],"properties":{"path":{"type":"string","description":"The container's root filesystem, absolute or relative to the bundle."},"readonly":{"type":"boolean"}}},"IDMapping":{"title":"IDMapping","x-spec":"config-linux.md#configLinuxUserNamespaceMappings","type":"object","required":["containerID","hostID","size"],"properties":{"containerID":{"$ref":"#/definitions/Uint32"},"hostID":{"$ref":"#/definitions/Uint32"},"size":{"$ref":"#/definitions/Uint32"}}},"Mount":{"title":"Mount","x-spec":"config.md#configMounts","type":"object","required":["destination"],"properties":{"destination":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"options":{"$ref":"#/definitions/Strings","x-spec":"config.md#configLinuxMountOptions"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"}}},"Process":{"title":"Process","x-spec":"config.md#configProcess","type":"object","required":["cwd"],"properties":{"terminal":{"type":"boolean"},"consoleSize":{"title":"ConsoleSize","type":"object","required":["height","width"],"properties":{"height":{"$ref":"#/definitions/Uint64"},"width":{"$ref":"#/definitions/Uint64"}}},"cwd":{"type":"string"},"env":{"$ref":"#/definitions/Strings"},"args":{"$ref":"#/definitions/Strings"},"commandLine":{"type":"string"},"rlimits":{"type":"array","x-spec":"config.md#configPOSIXProcess","items":{"title":"Rlimit","type":"object","required":["type","soft","hard"],"properties":{"type":{"type":"string","pattern":"^RLIMIT_[A-Z]+$"},"soft":{"$ref":"#/definitions/Uint64"},"hard":{"$ref":"#/definitions/Uint64"}}}},"apparmorProfile":{"type":"string","x-spec":"config.md#configLinuxProcess"},"capabilities":{"title":"Capabilities","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"bounding":{"$ref":"#/definitions/Strings"},"effective":{"$ref":"#/definitions/Strings"},"inheritable":{"$ref":"#/definitions/Strings"},"permitted":{"$ref":"#/definitions/Strings"},"ambient":{"$ref":"#/definitions/Strings"}}},"noNewPrivileges":{"type":"boolean","x-spec":"config.md#configLinuxProcess"},"oomScoreAdj":{"type":"integer","x-spec":"config.md#configLinuxProcess"},"scheduler":{"title":"Scheduler","x-spec":"config.md#configLinuxProcess","type":"object","required":["policy"],"properties":{"policy":{"type":"string","enum":["SCHED_OTHER","SCHED_FIFO","SCHED_RR","SCHED_BATCH","SCHED_ISO","SCHED_IDLE","SCHED_DEADLINE"]},"nice":{"$ref":"#/definitions/Int32"},"priority":{"$ref":"#/definitions/Int32"},"flags":{"type":"array","items":{"type":"string","enum":["SCHED_FLAG_RESET_ON_FORK","SCHED_FLAG_RECLAIM","SCHED_FLAG_DL_OVERRUN","SCHED_FLAG_KEEP_POLICY","SCHED_FLAG_KEEP_PARAMS","SCHED_FLAG_UTIL_CLAMP_MIN","SCHED_FLAG_UTIL_CLAMP_MAX"]}},"runtime":{"$ref":"#/definitions/Uint64"},"deadline":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"}}},"selinuxLabel":{"type":"string","x-spec":"config.md#configLinuxProcess"},"ioPriority":{"title":"IOPriority","x-spec":"config.md#configLinuxProcess","type":"object","required":["class"],"properties":{"class":{"type":"string","enum":["IOPRIO_CLASS_RT","IOPRIO_CLASS_BE","IOPRIO_CLASS_IDLE"]},"priority":{"$ref":"#/definitions/Int32"}}},"execCPUAffinity":{"title":"ExecCPUAffinity","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"initial":{"type":"string","pattern":"^[0-9, -]*$"},"final":{"type":"string","pattern":"^[0-9, -]*$"}}},"user":{"title":"User","x-spec":"config.md#configUser","type":"object","properties":{"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"},"umask":{"$ref":"#/definitions/Uint32"},"additionalGids":{"type":"array","items":{"$ref":"#/definitions/Uint32"}},"username":{"type":"string"}}}}},"Hook":{"title":"Hook","x-spec":"config.md#configHooks","type":"object","required":["path"],"properties":{"path":{"type":"string"},"args":{"$ref":"#/definitions/Strings"},"env":{"$ref":"#/definitions/Strings"},"timeout":{"type":"integer","minimum":1}}},"Hooks":{"title":"Hooks","x-spec":"config.md#configHooks","type":"object","properties":{"prestart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPrestart"},"createRuntime":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateRuntime"},"createContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateContainer"},"startContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksStartContainer"},"poststart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststart"},"poststop":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststop"}}},"Namespace":{"title":"Namespace","x-spec":"config-linux.md#configLinuxNamespaces","type":"object","required":["type"],"properties":{"type":{"type":"string","enum":["pid","network","mount","ipc","uts","user","cgroup","time"]},"path":{"type":"string"}}},"Device":{"title":"Device","x-spec":"config-linux.md#configLinuxDevices","type":"object","required":["type","path"],"properties":{"type":{"type":"string","pattern":"^[cbup]$"},"path":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"fileMode":{"type":"integer","minimum":0,"maximum":511},"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"}}},"DeviceCgroup":{"title":"DeviceCgroup","x-spec":"config-linux.md#configLinuxDeviceAllowedlist","type":"object","required":["allow"],"properties":{"allow":{"type":"boolean"},"type":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"access":{"type":"string"}}},"BlockIODeviceWeight":{"title":"BlockIODeviceWeight","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"}}},"BlockIODeviceThrottle":{"title":"BlockIODeviceThrottle","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"rate":{"$ref":"#/definitions/Uint64"}}},"Resources":{"title":"Resources","x-spec":"config-linux.md#configLinuxControlGroups","type":"object","properties":{"devices":{"type":"array","items":{"$ref":"#/definitions/DeviceCgroup"},"x-spec":"config-linux.md#configLinuxDeviceAllowedlist"},"memory":{"title":"MemoryResources","x-spec":"config-linux.md#configLinuxMemory","type":"object","properties":{"limit":{"$ref":"#/definitions/Int64"},"reservation":{"$ref":"#/definitions/Int64"},"swap":{"$ref":"#/definitions/Int64"},"kernel":{"$ref":"#/definitions/Int64"},"kernelTCP":{"$ref":"#/definitions/Int64"},"swappiness":{"$ref":"#/definitions/Uint64"},"disableOOMKiller":{"type":"boolean"},"useHierarchy":{"type":"boolean"},"checkBeforeUpdate":{"type":"boolean"}}},"cpu":{"title":"CPUResources","x-spec":"config-linux.md#configLinuxCPU","type":"object","properties":{"shares":{"$ref":"#/definitions/Uint64"},"quota":{"$ref":"#/definitions/Int64"},"burst":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"},"realtimeRuntime":{"$ref":"#/definitions/Int64"},"realtimePeriod":{"$ref":"#/definitions/Uint64"},"cpus":{"type":"string"},"mems":{"type":"string"},"idle":{"$ref":"#/definitions/Int64"}}},"blockIO":{"title":"BlockIOResources","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","properties":{"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"},"weightDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceWeight"}},"throttleReadBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleReadIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}}}},"hugepageLimits":{"x-spec":"config-linux.md#configLinuxHugePageLimits","type":"array","items":{"title":"HugepageLimit","type":"object","required":["pageSize","limit"],"properties":{"pageSize":{"type":"string","pattern":"^[1-9][0-9]*[KMG]B$"},"limit":{"$ref":"#/definitions/Uint64"}}}},"network":{"title":"NetworkResources","x-spec":"config-linux.md#configLinuxNetwork","type":"object","properties":{"classID":{"$ref":"#/definitions/Uint32"},"priorities":{"type":"array","items":{"title":"InterfacePriority","type":"object","required":["name","priority"],"properties":{"name":{"type":"string"},"priority":{"$ref":"#/definitions/Uint32"}}}}}},"pids":{"title":"PidsResources","x-spec":"config-linux.md#configLinuxPIDS","type":"object","required":["limit"],"properties":{"limit":{"$ref":"#/definitions/Int64"}}},"rdma":{"x-spec":"config-linux.md#configLinuxRDMA","type":"object","additionalProperties":{"title":"RdmaLimit","type":"object","properties":{"hcaHandles":{"$ref":"#/definitions/Uint32"},"hcaObjects":{"$ref":"#/definitions/Uint32"}}}},"unified":{"$ref":"#/definitions/StringMap","x-spec":"config-linux.md#configLinuxUnified"}}},"SeccompAction":{"type":"string","enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]},"Seccomp":{"title":"Seccomp","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["defaultAction"],"properties":{"defaultAction":{"$ref":"#/definitions/SeccompAction"},"defaultErrnoRet":{"$ref":"#/definitions/Uint32"},"architectures":{"type":"array","items":{"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]}},"flags":{"type":"array","items":{"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string"},"listenerMetadata":{"type":"string"},"syscalls":{"type":"array","items":{"title":"Syscall","type":"object","required":["names","action"],"properties":{"names":{"type":"array","items":{"type":"string"},"minItems":1},"action":{"$ref":"#/definitions/SeccompAction"},"errnoRet":{"$ref":"#/definitions/Uint32"},"args":{"type":"array","items":{"title":"SyscallArg","type":"object","required":["index","value","op"],"properties":{"index":{"$ref":"#/definitions/Uint32"},"value":{"$ref":"#/definitions/Uint64"},"valueTwo":{"$ref":"#/definitions/Uint64"},"op":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}}}}}},"TimeOffset":{"title":"TimeOffset","type":"object","properties":{"secs":{"$ref":"#/definitions/Int64"},"nanosecs":{"$ref":"#/definitions/Uint32"}}},"Linux":{"title":"Linux","x-spec":"config-linux.md#linuxContainerConfiguration","type":"object","properties":{"namespaces":{"type":"array","items":{"$ref":"#/definitions/Namespace"},"x-spec":"config-linux.md#configLinuxNamespaces"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"timeOffsets":{"title":"TimeOffsets","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"boottime":{"$ref":"#/definitions/TimeOffset"},"monotonic":{"$ref":"#/definitions/TimeOffset"}}},"devices":{"type":"array","items":{"$ref":"#/definitions/Device"},"x-spec":"config-linux.md#configLinuxDevices"},"netDevices":{"x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","additionalProperties":{"title":"NetDevice","type":"object","properties":{"name":{"type":"string"}}}},"cgroupsPath":{"type":"string","x-spec":"config-linux.md#configLinuxCgroupsPath"},"resources":{"$ref":"#/definitions/Resources"},"intelRdt":{"title":"IntelRdt","x-spec":"config-linux.md#configLinuxIntelRdt","type":"object","properties":{"closID":{"type":"string"},"schemata":{"$ref":"#/definitions/Strings"},"l3CacheSchema":{"type":"string"},"memBwSchema":{"type":"string","pattern":"^MB:[^\\n]*$"},"enableMonitoring":{"type":"boolean"}}},"memoryPolicy":{"title":"MemoryPolicy","x-spec":"config-linux.md#configLinuxMemoryPolicy","type":"object","properties":{"mode":{"type":"string","enum":["MPOL_DEFAULT","MPOL_BIND","MPOL_INTERLEAVE","MPOL_WEIGHTED_INTERLEAVE","MPOL_PREFERRED","MPOL_PREFERRED_MANY","MPOL_LOCAL"]},"nodes":{"type":"string"},"flags":{"type":"array","items":{"type":"string","enum":["MPOL_F_NUMA_BALANCING","MPOL_F_RELATIVE_NODES","MPOL_F_STATIC_NODES"]}}}},"sysctl":{"$ref":"#/definitions/StringMap","x-spec":"config-linux.md#configLinuxSysctl"},"seccomp":{"$ref":"#/definitions/Seccomp"},"rootfsPropagation":{"type":"string","enum":["private","shared","slave","unbindable"],"x-spec":"config-linux.md#configLinuxRootfsMountPropagation"},"maskedPaths":{"$ref":"#/definitions/Strings","x-spec":"config-linux.md#configLinuxMaskedPaths"},"readonlyPaths":{"$ref":"#/definitions/Strings","x-spec":"config-linux.md#configLinuxReadonlyPaths"},"mountLabel":{"type":"string","x-spec":"config-linux.md#configLinuxMountLabel"},"personality":{"title":"Personality","x-spec":"config-linux.md#configLinuxPersonality","type":"object","properties":{"domain":{"type":"string","enum":["LINUX","LINUX32"]},"flags":{"$ref":"#/definitions/Strings"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Spec","description":"config.json of an OCI bundle, runtime-spec 1.3, as tsrunc reads it (Linux; other platforms' sections are accepted as objects).","x-spec":"config.md#configuration","type":"object","required":["ociVersion"],"properties":{"ociVersion":{"type":"string","description":"SemVer of the runtime-spec the bundle complies with.","x-spec":"config.md#configSpecificationVersion"},"root":{"$ref":"#/definitions/Root"},"mounts":{"type":"array","items":{"$ref":"#/definitions/Mount"},"x-spec":"config.md#configMounts"},"process":{"$ref":"#/definitions/Process"},"hostname":{"type":"string","x-spec":"config.md#configHostname"},"domainname":{"type":"string","x-spec":"config.md#configDomainname"},"hooks":{"$ref":"#/definitions/Hooks"},"annotations":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"config.md#configAnnotations"},"linux":{"$ref":"#/definitions/Linux"},"solaris":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"windows":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"vm":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"zos":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"},"freebsd":{"type":"object","tsType":"Record<string, unknown>","x-spec":"config.md#configPlatformSpecificConfiguration"}},"definitions":{"Int32":{"type":"integer","minimum":-2147483648,"maximum":2147483647},"Int64":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000},"Uint16":{"type":"integer","minimum":0,"maximum":65535},"Uint32":{"type":"integer","minimum":0,"maximum":4294967295},"Uint64":{"type":"integer","minimum":0,"maximum":18446744073709552000},"Root":{"title":"Root","x-spec":"config.md#configRoot","type":"object","required":["path"],"properties":{"path":{"type":"string","description":"The container's root filesystem, absolute or relative to the bundle."},"readonly":{"type":"boolean"}}},"IDMapping":{"title":"IDMapping","x-spec":"config-linux.md#configLinuxUserNamespaceMappings","type":"object","required":["containerID","hostID","size"],"properties":{"containerID":{"$ref":"#/definitions/Uint32"},"hostID":{"$ref":"#/definitions/Uint32"},"size":{"$ref":"#/definitions/Uint32"}}},"Mount":{"title":"Mount","x-spec":"config.md#configMounts","type":"object","required":["destination"],"properties":{"destination":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"options":{"type":"array","items":{"type":"string"},"x-spec":"config.md#configLinuxMountOptions"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"}}},"Process":{"title":"Process","x-spec":"config.md#configProcess","type":"object","required":["cwd"],"properties":{"terminal":{"type":"boolean"},"consoleSize":{"title":"ConsoleSize","x-spec":"config.md#configProcess","type":"object","required":["height","width"],"properties":{"height":{"$ref":"#/definitions/Uint64"},"width":{"$ref":"#/definitions/Uint64"}}},"cwd":{"type":"string"},"env":{"type":"array","items":{"type":"string"}},"args":{"type":"array","items":{"type":"string"}},"commandLine":{"type":"string"},"rlimits":{"type":"array","x-spec":"config.md#configPOSIXProcess","items":{"title":"Rlimit","x-spec":"config.md#configPOSIXProcess","type":"object","required":["type","soft","hard"],"properties":{"type":{"type":"string","pattern":"^RLIMIT_[A-Z]+$"},"soft":{"$ref":"#/definitions/Uint64"},"hard":{"$ref":"#/definitions/Uint64"}}}},"apparmorProfile":{"type":"string","x-spec":"config.md#configLinuxProcess"},"capabilities":{"title":"Capabilities","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"bounding":{"type":"array","items":{"type":"string"}},"effective":{"type":"array","items":{"type":"string"}},"inheritable":{"type":"array","items":{"type":"string"}},"permitted":{"type":"array","items":{"type":"string"}},"ambient":{"type":"array","items":{"type":"string"}}}},"noNewPrivileges":{"type":"boolean","x-spec":"config.md#configLinuxProcess"},"oomScoreAdj":{"type":"integer","x-spec":"config.md#configLinuxProcess"},"scheduler":{"title":"Scheduler","x-spec":"config.md#configLinuxProcess","type":"object","required":["policy"],"properties":{"policy":{"type":"string","enum":["SCHED_OTHER","SCHED_FIFO","SCHED_RR","SCHED_BATCH","SCHED_ISO","SCHED_IDLE","SCHED_DEADLINE"]},"nice":{"$ref":"#/definitions/Int32"},"priority":{"$ref":"#/definitions/Int32"},"flags":{"type":"array","items":{"type":"string","enum":["SCHED_FLAG_RESET_ON_FORK","SCHED_FLAG_RECLAIM","SCHED_FLAG_DL_OVERRUN","SCHED_FLAG_KEEP_POLICY","SCHED_FLAG_KEEP_PARAMS","SCHED_FLAG_UTIL_CLAMP_MIN","SCHED_FLAG_UTIL_CLAMP_MAX"]}},"runtime":{"$ref":"#/definitions/Uint64"},"deadline":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"}}},"selinuxLabel":{"type":"string","x-spec":"config.md#configLinuxProcess"},"ioPriority":{"title":"IOPriority","x-spec":"config.md#configLinuxProcess","type":"object","required":["class"],"properties":{"class":{"type":"string","enum":["IOPRIO_CLASS_RT","IOPRIO_CLASS_BE","IOPRIO_CLASS_IDLE"]},"priority":{"$ref":"#/definitions/Int32"}}},"execCPUAffinity":{"title":"ExecCPUAffinity","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"initial":{"type":"string","pattern":"^[0-9, -]*$"},"final":{"type":"string","pattern":"^[0-9, -]*$"}}},"user":{"title":"User","x-spec":"config.md#configUser","type":"object","properties":{"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"},"umask":{"$ref":"#/definitions/Uint32"},"additionalGids":{"type":"array","items":{"$ref":"#/definitions/Uint32"}},"username":{"type":"string"}}}}},"Hook":{"title":"Hook","x-spec":"config.md#configHooks","type":"object","required":["path"],"properties":{"path":{"type":"string"},"args":{"type":"array","items":{"type":"string"}},"env":{"type":"array","items":{"type":"string"}},"timeout":{"type":"integer","minimum":1}}},"Hooks":{"title":"Hooks","x-spec":"config.md#configHooks","type":"object","properties":{"prestart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPrestart"},"createRuntime":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateRuntime"},"createContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateContainer"},"startContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksStartContainer"},"poststart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststart"},"poststop":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststop"}}},"Namespace":{"title":"Namespace","x-spec":"config-linux.md#configLinuxNamespaces","type":"object","required":["type"],"properties":{"type":{"type":"string","enum":["pid","network","mount","ipc","uts","user","cgroup","time"]},"path":{"type":"string"}}},"Device":{"title":"Device","x-spec":"config-linux.md#configLinuxDevices","type":"object","required":["type","path"],"properties":{"type":{"type":"string","pattern":"^[cbup]$"},"path":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"fileMode":{"type":"integer","minimum":0,"maximum":511},"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"}}},"DeviceCgroup":{"title":"DeviceCgroup","x-spec":"config-linux.md#configLinuxDeviceAllowedlist","type":"object","required":["allow"],"properties":{"allow":{"type":"boolean"},"type":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"access":{"type":"string"}}},"BlockIODeviceWeight":{"title":"BlockIODeviceWeight","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"}}},"BlockIODeviceThrottle":{"title":"BlockIODeviceThrottle","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"rate":{"$ref":"#/definitions/Uint64"}}},"Resources":{"title":"Resources","x-spec":"config-linux.md#configLinuxControlGroups","type":"object","properties":{"devices":{"type":"array","items":{"$ref":"#/definitions/DeviceCgroup"},"x-spec":"config-linux.md#configLinuxDeviceAllowedlist"},"memory":{"title":"MemoryResources","x-spec":"config-linux.md#configLinuxMemory","type":"object","properties":{"limit":{"$ref":"#/definitions/Int64"},"reservation":{"$ref":"#/definitions/Int64"},"swap":{"$ref":"#/definitions/Int64"},"kernel":{"$ref":"#/definitions/Int64"},"kernelTCP":{"$ref":"#/definitions/Int64"},"swappiness":{"$ref":"#/definitions/Uint64"},"disableOOMKiller":{"type":"boolean"},"useHierarchy":{"type":"boolean"},"checkBeforeUpdate":{"type":"boolean"}}},"cpu":{"title":"CPUResources","x-spec":"config-linux.md#configLinuxCPU","type":"object","properties":{"shares":{"$ref":"#/definitions/Uint64"},"quota":{"$ref":"#/definitions/Int64"},"burst":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"},"realtimeRuntime":{"$ref":"#/definitions/Int64"},"realtimePeriod":{"$ref":"#/definitions/Uint64"},"cpus":{"type":"string"},"mems":{"type":"string"},"idle":{"$ref":"#/definitions/Int64"}}},"blockIO":{"title":"BlockIOResources","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","properties":{"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"},"weightDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceWeight"}},"throttleReadBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleReadIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}}}},"hugepageLimits":{"x-spec":"config-linux.md#configLinuxHugePageLimits","type":"array","items":{"title":"HugepageLimit","x-spec":"config-linux.md#configLinuxHugePageLimits","type":"object","required":["pageSize","limit"],"properties":{"pageSize":{"type":"string","pattern":"^[1-9][0-9]*[KMG]B$"},"limit":{"$ref":"#/definitions/Uint64"}}}},"network":{"title":"NetworkResources","x-spec":"config-linux.md#configLinuxNetwork","type":"object","properties":{"classID":{"$ref":"#/definitions/Uint32"},"priorities":{"type":"array","items":{"title":"InterfacePriority","x-spec":"config-linux.md#configLinuxNetwork","type":"object","required":["name","priority"],"properties":{"name":{"type":"string"},"priority":{"$ref":"#/definitions/Uint32"}}}}}},"pids":{"title":"PidsResources","x-spec":"config-linux.md#configLinuxPIDS","type":"object","required":["limit"],"properties":{"limit":{"$ref":"#/definitions/Int64"}}},"rdma":{"x-spec":"config-linux.md#configLinuxRDMA","type":"object","additionalProperties":{"$ref":"#/definitions/RdmaLimit"},"tsType":"Record<string, RdmaLimit>"},"unified":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"config-linux.md#configLinuxUnified"}}},"SeccompAction":{"x-spec":"config-linux.md#configLinuxSeccomp","type":"string","enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]},"Seccomp":{"title":"Seccomp","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["defaultAction"],"properties":{"defaultAction":{"$ref":"#/definitions/SeccompAction"},"defaultErrnoRet":{"$ref":"#/definitions/Uint32"},"architectures":{"type":"array","items":{"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]}},"flags":{"type":"array","items":{"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string"},"listenerMetadata":{"type":"string"},"syscalls":{"type":"array","items":{"title":"Syscall","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["names","action"],"properties":{"names":{"type":"array","items":{"type":"string"},"minItems":1},"action":{"$ref":"#/definitions/SeccompAction"},"errnoRet":{"$ref":"#/definitions/Uint32"},"args":{"type":"array","items":{"title":"SyscallArg","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["index","value","op"],"properties":{"index":{"$ref":"#/definitions/Uint32"},"value":{"$ref":"#/definitions/Uint64"},"valueTwo":{"$ref":"#/definitions/Uint64"},"op":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}}}}}},"NetDevice":{"title":"NetDevice","x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","properties":{"name":{"type":"string","description":"The interface's name in the container's network namespace (default: its host name)."}}},"RdmaLimit":{"title":"RdmaLimit","x-spec":"config-linux.md#configLinuxRDMA","type":"object","properties":{"hcaHandles":{"$ref":"#/definitions/Uint32"},"hcaObjects":{"$ref":"#/definitions/Uint32"}}},"TimeOffset":{"title":"TimeOffset","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"secs":{"$ref":"#/definitions/Int64"},"nanosecs":{"$ref":"#/definitions/Uint32"}}},"Linux":{"title":"Linux","x-spec":"config-linux.md#linuxContainerConfiguration","type":"object","properties":{"namespaces":{"type":"array","items":{"$ref":"#/definitions/Namespace"},"x-spec":"config-linux.md#configLinuxNamespaces"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"timeOffsets":{"title":"TimeOffsets","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"boottime":{"$ref":"#/definitions/TimeOffset"},"monotonic":{"$ref":"#/definitions/TimeOffset"}}},"devices":{"type":"array","items":{"$ref":"#/definitions/Device"},"x-spec":"config-linux.md#configLinuxDevices"},"netDevices":{"x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","additionalProperties":{"$ref":"#/definitions/NetDevice"},"tsType":"Record<string, NetDevice>"},"cgroupsPath":{"type":"string","x-spec":"config-linux.md#configLinuxCgroupsPath"},"resources":{"$ref":"#/definitions/Resources"},"intelRdt":{"title":"IntelRdt","x-spec":"config-linux.md#configLinuxIntelRdt","type":"object","properties":{"closID":{"type":"string"},"schemata":{"type":"array","items":{"type":"string"}},"l3CacheSchema":{"type":"string"},"memBwSchema":{"type":"string","pattern":"^MB:[^\\n]*$"},"enableMonitoring":{"type":"boolean"}}},"memoryPolicy":{"title":"MemoryPolicy","x-spec":"config-linux.md#configLinuxMemoryPolicy","type":"object","properties":{"mode":{"type":"string","enum":["MPOL_DEFAULT","MPOL_BIND","MPOL_INTERLEAVE","MPOL_WEIGHTED_INTERLEAVE","MPOL_PREFERRED","MPOL_PREFERRED_MANY","MPOL_LOCAL"]},"nodes":{"type":"string"},"flags":{"type":"array","items":{"type":"string","enum":["MPOL_F_NUMA_BALANCING","MPOL_F_RELATIVE_NODES","MPOL_F_STATIC_NODES"]}}}},"sysctl":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"config-linux.md#configLinuxSysctl"},"seccomp":{"$ref":"#/definitions/Seccomp"},"rootfsPropagation":{"type":"string","enum":["private","shared","slave","unbindable"],"x-spec":"config-linux.md#configLinuxRootfsMountPropagation"},"maskedPaths":{"type":"array","items":{"type":"string"},"x-spec":"config-linux.md#configLinuxMaskedPaths"},"readonlyPaths":{"type":"array","items":{"type":"string"},"x-spec":"config-linux.md#configLinuxReadonlyPaths"},"mountLabel":{"type":"string","x-spec":"config-linux.md#configLinuxMountLabel"},"personality":{"title":"Personality","x-spec":"config-linux.md#configLinuxPersonality","type":"object","properties":{"domain":{"type":"string","enum":["LINUX","LINUX32"]},"flags":{"type":"array","items":{"type":"string"}}}}}}}};
 const schema12 = {"title":"Root","x-spec":"config.md#configRoot","type":"object","required":["path"],"properties":{"path":{"type":"string","description":"The container's root filesystem, absolute or relative to the bundle."},"readonly":{"type":"boolean"}}};
-const schema45 = {"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>"};
-const schema13 = {"title":"Mount","x-spec":"config.md#configMounts","type":"object","required":["destination"],"properties":{"destination":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"options":{"$ref":"#/definitions/Strings","x-spec":"config.md#configLinuxMountOptions"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"}}};
-const schema14 = {"type":"array","items":{"type":"string"}};
-const schema15 = {"title":"IDMapping","x-spec":"config-linux.md#configLinuxUserNamespaceMappings","type":"object","required":["containerID","hostID","size"],"properties":{"containerID":{"$ref":"#/definitions/Uint32"},"hostID":{"$ref":"#/definitions/Uint32"},"size":{"$ref":"#/definitions/Uint32"}}};
-const schema16 = {"type":"integer","minimum":0,"maximum":4294967295};
+const schema13 = {"title":"Mount","x-spec":"config.md#configMounts","type":"object","required":["destination"],"properties":{"destination":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"options":{"type":"array","items":{"type":"string"},"x-spec":"config.md#configLinuxMountOptions"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config.md#configPOSIXMounts"}}};
+const schema14 = {"title":"IDMapping","x-spec":"config-linux.md#configLinuxUserNamespaceMappings","type":"object","required":["containerID","hostID","size"],"properties":{"containerID":{"$ref":"#/definitions/Uint32"},"hostID":{"$ref":"#/definitions/Uint32"},"size":{"$ref":"#/definitions/Uint32"}}};
+const schema15 = {"type":"integer","minimum":0,"maximum":4294967295};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -169,25 +167,24 @@ if(valid0){
 if(data.options !== undefined){
 let data3 = data.options;
 const _errs8 = errors;
-const _errs9 = errors;
-if(errors === _errs9){
+if(errors === _errs8){
 if(Array.isArray(data3)){
-var valid2 = true;
+var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs11 = errors;
 if(typeof data3[i0] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/options/" + i0,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [{instancePath:instancePath+"/options/" + i0,schemaPath:"#/properties/options/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid2 = _errs11 === errors;
-if(!valid2){
+var valid1 = _errs11 === errors;
+if(!valid1){
 break;
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/options",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate11.errors = [{instancePath:instancePath+"/options",schemaPath:"#/properties/options/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -199,19 +196,19 @@ var valid0 = true;
 if(valid0){
 if(data.uidMappings !== undefined){
 let data5 = data.uidMappings;
-const _errs14 = errors;
-if(errors === _errs14){
+const _errs13 = errors;
+if(errors === _errs13){
 if(Array.isArray(data5)){
-var valid3 = true;
+var valid2 = true;
 const len1 = data5.length;
 for(let i1=0; i1<len1; i1++){
-const _errs17 = errors;
+const _errs16 = errors;
 if(!(validate12(data5[i1], {instancePath:instancePath+"/uidMappings/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
 vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs17 === errors;
-if(!valid3){
+var valid2 = _errs16 === errors;
+if(!valid2){
 break;
 }
 }
@@ -221,7 +218,7 @@ validate11.errors = [{instancePath:instancePath+"/uidMappings",schemaPath:"#/pro
 return false;
 }
 }
-var valid0 = _errs14 === errors;
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
@@ -229,19 +226,19 @@ var valid0 = true;
 if(valid0){
 if(data.gidMappings !== undefined){
 let data7 = data.gidMappings;
-const _errs18 = errors;
-if(errors === _errs18){
+const _errs17 = errors;
+if(errors === _errs17){
 if(Array.isArray(data7)){
-var valid4 = true;
+var valid3 = true;
 const len2 = data7.length;
 for(let i2=0; i2<len2; i2++){
-const _errs21 = errors;
+const _errs20 = errors;
 if(!(validate12(data7[i2], {instancePath:instancePath+"/gidMappings/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
 vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
 errors = vErrors.length;
 }
-var valid4 = _errs21 === errors;
-if(!valid4){
+var valid3 = _errs20 === errors;
+if(!valid3){
 break;
 }
 }
@@ -251,7 +248,7 @@ validate11.errors = [{instancePath:instancePath+"/gidMappings",schemaPath:"#/pro
 return false;
 }
 }
-var valid0 = _errs18 === errors;
+var valid0 = _errs17 === errors;
 }
 else {
 var valid0 = true;
@@ -272,9 +269,9 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"title":"Process","x-spec":"config.md#configProcess","type":"object","required":["cwd"],"properties":{"terminal":{"type":"boolean"},"consoleSize":{"title":"ConsoleSize","type":"object","required":["height","width"],"properties":{"height":{"$ref":"#/definitions/Uint64"},"width":{"$ref":"#/definitions/Uint64"}}},"cwd":{"type":"string"},"env":{"$ref":"#/definitions/Strings"},"args":{"$ref":"#/definitions/Strings"},"commandLine":{"type":"string"},"rlimits":{"type":"array","x-spec":"config.md#configPOSIXProcess","items":{"title":"Rlimit","type":"object","required":["type","soft","hard"],"properties":{"type":{"type":"string","pattern":"^RLIMIT_[A-Z]+$"},"soft":{"$ref":"#/definitions/Uint64"},"hard":{"$ref":"#/definitions/Uint64"}}}},"apparmorProfile":{"type":"string","x-spec":"config.md#configLinuxProcess"},"capabilities":{"title":"Capabilities","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"bounding":{"$ref":"#/definitions/Strings"},"effective":{"$ref":"#/definitions/Strings"},"inheritable":{"$ref":"#/definitions/Strings"},"permitted":{"$ref":"#/definitions/Strings"},"ambient":{"$ref":"#/definitions/Strings"}}},"noNewPrivileges":{"type":"boolean","x-spec":"config.md#configLinuxProcess"},"oomScoreAdj":{"type":"integer","x-spec":"config.md#configLinuxProcess"},"scheduler":{"title":"Scheduler","x-spec":"config.md#configLinuxProcess","type":"object","required":["policy"],"properties":{"policy":{"type":"string","enum":["SCHED_OTHER","SCHED_FIFO","SCHED_RR","SCHED_BATCH","SCHED_ISO","SCHED_IDLE","SCHED_DEADLINE"]},"nice":{"$ref":"#/definitions/Int32"},"priority":{"$ref":"#/definitions/Int32"},"flags":{"type":"array","items":{"type":"string","enum":["SCHED_FLAG_RESET_ON_FORK","SCHED_FLAG_RECLAIM","SCHED_FLAG_DL_OVERRUN","SCHED_FLAG_KEEP_POLICY","SCHED_FLAG_KEEP_PARAMS","SCHED_FLAG_UTIL_CLAMP_MIN","SCHED_FLAG_UTIL_CLAMP_MAX"]}},"runtime":{"$ref":"#/definitions/Uint64"},"deadline":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"}}},"selinuxLabel":{"type":"string","x-spec":"config.md#configLinuxProcess"},"ioPriority":{"title":"IOPriority","x-spec":"config.md#configLinuxProcess","type":"object","required":["class"],"properties":{"class":{"type":"string","enum":["IOPRIO_CLASS_RT","IOPRIO_CLASS_BE","IOPRIO_CLASS_IDLE"]},"priority":{"$ref":"#/definitions/Int32"}}},"execCPUAffinity":{"title":"ExecCPUAffinity","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"initial":{"type":"string","pattern":"^[0-9, -]*$"},"final":{"type":"string","pattern":"^[0-9, -]*$"}}},"user":{"title":"User","x-spec":"config.md#configUser","type":"object","properties":{"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"},"umask":{"$ref":"#/definitions/Uint32"},"additionalGids":{"type":"array","items":{"$ref":"#/definitions/Uint32"}},"username":{"type":"string"}}}}};
-const schema20 = {"type":"integer","minimum":0,"maximum":18446744073709552000};
-const schema31 = {"type":"integer","minimum":-2147483648,"maximum":2147483647};
+const schema18 = {"title":"Process","x-spec":"config.md#configProcess","type":"object","required":["cwd"],"properties":{"terminal":{"type":"boolean"},"consoleSize":{"title":"ConsoleSize","x-spec":"config.md#configProcess","type":"object","required":["height","width"],"properties":{"height":{"$ref":"#/definitions/Uint64"},"width":{"$ref":"#/definitions/Uint64"}}},"cwd":{"type":"string"},"env":{"type":"array","items":{"type":"string"}},"args":{"type":"array","items":{"type":"string"}},"commandLine":{"type":"string"},"rlimits":{"type":"array","x-spec":"config.md#configPOSIXProcess","items":{"title":"Rlimit","x-spec":"config.md#configPOSIXProcess","type":"object","required":["type","soft","hard"],"properties":{"type":{"type":"string","pattern":"^RLIMIT_[A-Z]+$"},"soft":{"$ref":"#/definitions/Uint64"},"hard":{"$ref":"#/definitions/Uint64"}}}},"apparmorProfile":{"type":"string","x-spec":"config.md#configLinuxProcess"},"capabilities":{"title":"Capabilities","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"bounding":{"type":"array","items":{"type":"string"}},"effective":{"type":"array","items":{"type":"string"}},"inheritable":{"type":"array","items":{"type":"string"}},"permitted":{"type":"array","items":{"type":"string"}},"ambient":{"type":"array","items":{"type":"string"}}}},"noNewPrivileges":{"type":"boolean","x-spec":"config.md#configLinuxProcess"},"oomScoreAdj":{"type":"integer","x-spec":"config.md#configLinuxProcess"},"scheduler":{"title":"Scheduler","x-spec":"config.md#configLinuxProcess","type":"object","required":["policy"],"properties":{"policy":{"type":"string","enum":["SCHED_OTHER","SCHED_FIFO","SCHED_RR","SCHED_BATCH","SCHED_ISO","SCHED_IDLE","SCHED_DEADLINE"]},"nice":{"$ref":"#/definitions/Int32"},"priority":{"$ref":"#/definitions/Int32"},"flags":{"type":"array","items":{"type":"string","enum":["SCHED_FLAG_RESET_ON_FORK","SCHED_FLAG_RECLAIM","SCHED_FLAG_DL_OVERRUN","SCHED_FLAG_KEEP_POLICY","SCHED_FLAG_KEEP_PARAMS","SCHED_FLAG_UTIL_CLAMP_MIN","SCHED_FLAG_UTIL_CLAMP_MAX"]}},"runtime":{"$ref":"#/definitions/Uint64"},"deadline":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"}}},"selinuxLabel":{"type":"string","x-spec":"config.md#configLinuxProcess"},"ioPriority":{"title":"IOPriority","x-spec":"config.md#configLinuxProcess","type":"object","required":["class"],"properties":{"class":{"type":"string","enum":["IOPRIO_CLASS_RT","IOPRIO_CLASS_BE","IOPRIO_CLASS_IDLE"]},"priority":{"$ref":"#/definitions/Int32"}}},"execCPUAffinity":{"title":"ExecCPUAffinity","x-spec":"config.md#configLinuxProcess","type":"object","properties":{"initial":{"type":"string","pattern":"^[0-9, -]*$"},"final":{"type":"string","pattern":"^[0-9, -]*$"}}},"user":{"title":"User","x-spec":"config.md#configUser","type":"object","properties":{"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"},"umask":{"$ref":"#/definitions/Uint32"},"additionalGids":{"type":"array","items":{"$ref":"#/definitions/Uint32"}},"username":{"type":"string"}}}}};
+const schema19 = {"type":"integer","minimum":0,"maximum":18446744073709552000};
+const schema23 = {"type":"integer","minimum":-2147483648,"maximum":2147483647};
 const pattern0 = new RegExp("^RLIMIT_[A-Z]+$", "u");
 const pattern1 = new RegExp("^[0-9, -]*$", "u");
 
@@ -314,13 +311,13 @@ return false;
 else {
 if(data1.height !== undefined){
 let data2 = data1.height;
-const _errs6 = errors;
 const _errs7 = errors;
+const _errs8 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
 validate16.errors = [{instancePath:instancePath+"/consoleSize/height",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs7){
+if(errors === _errs8){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 18446744073709552000 || isNaN(data2)){
 validate16.errors = [{instancePath:instancePath+"/consoleSize/height",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
@@ -334,7 +331,7 @@ return false;
 }
 }
 }
-var valid1 = _errs6 === errors;
+var valid1 = _errs7 === errors;
 }
 else {
 var valid1 = true;
@@ -342,13 +339,13 @@ var valid1 = true;
 if(valid1){
 if(data1.width !== undefined){
 let data3 = data1.width;
-const _errs9 = errors;
 const _errs10 = errors;
+const _errs11 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
 validate16.errors = [{instancePath:instancePath+"/consoleSize/width",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs10){
+if(errors === _errs11){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 18446744073709552000 || isNaN(data3)){
 validate16.errors = [{instancePath:instancePath+"/consoleSize/width",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
@@ -362,7 +359,7 @@ return false;
 }
 }
 }
-var valid1 = _errs9 === errors;
+var valid1 = _errs10 === errors;
 }
 else {
 var valid1 = true;
@@ -382,12 +379,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.cwd !== undefined){
-const _errs12 = errors;
+const _errs13 = errors;
 if(typeof data.cwd !== "string"){
 validate16.errors = [{instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs12 === errors;
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
@@ -395,30 +392,29 @@ var valid0 = true;
 if(valid0){
 if(data.env !== undefined){
 let data5 = data.env;
-const _errs14 = errors;
 const _errs15 = errors;
 if(errors === _errs15){
 if(Array.isArray(data5)){
-var valid5 = true;
+var valid4 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs17 = errors;
 if(typeof data5[i0] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/env/" + i0,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [{instancePath:instancePath+"/env/" + i0,schemaPath:"#/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid5 = _errs17 === errors;
-if(!valid5){
+var valid4 = _errs17 === errors;
+if(!valid4){
 break;
 }
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/env",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate16.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid0 = _errs14 === errors;
+var valid0 = _errs15 === errors;
 }
 else {
 var valid0 = true;
@@ -427,25 +423,24 @@ if(valid0){
 if(data.args !== undefined){
 let data7 = data.args;
 const _errs19 = errors;
-const _errs20 = errors;
-if(errors === _errs20){
+if(errors === _errs19){
 if(Array.isArray(data7)){
-var valid7 = true;
+var valid5 = true;
 const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
-const _errs22 = errors;
+const _errs21 = errors;
 if(typeof data7[i1] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/args/" + i1,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [{instancePath:instancePath+"/args/" + i1,schemaPath:"#/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid7 = _errs22 === errors;
-if(!valid7){
+var valid5 = _errs21 === errors;
+if(!valid5){
 break;
 }
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/args",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate16.errors = [{instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -456,12 +451,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.commandLine !== undefined){
-const _errs24 = errors;
+const _errs23 = errors;
 if(typeof data.commandLine !== "string"){
 validate16.errors = [{instancePath:instancePath+"/commandLine",schemaPath:"#/properties/commandLine/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs23 === errors;
 }
 else {
 var valid0 = true;
@@ -469,15 +464,15 @@ var valid0 = true;
 if(valid0){
 if(data.rlimits !== undefined){
 let data10 = data.rlimits;
-const _errs26 = errors;
-if(errors === _errs26){
+const _errs25 = errors;
+if(errors === _errs25){
 if(Array.isArray(data10)){
-var valid8 = true;
+var valid6 = true;
 const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
-const _errs29 = errors;
-if(errors === _errs29){
+const _errs28 = errors;
+if(errors === _errs28){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 let missing2;
 if((((data11.type === undefined) && (missing2 = "type")) || ((data11.soft === undefined) && (missing2 = "soft"))) || ((data11.hard === undefined) && (missing2 = "hard"))){
@@ -500,12 +495,12 @@ validate16.errors = [{instancePath:instancePath+"/rlimits/" + i2+"/type",schemaP
 return false;
 }
 }
-var valid9 = _errs31 === errors;
+var valid7 = _errs31 === errors;
 }
 else {
-var valid9 = true;
+var valid7 = true;
 }
-if(valid9){
+if(valid7){
 if(data11.soft !== undefined){
 let data13 = data11.soft;
 const _errs33 = errors;
@@ -528,12 +523,12 @@ return false;
 }
 }
 }
-var valid9 = _errs33 === errors;
+var valid7 = _errs33 === errors;
 }
 else {
-var valid9 = true;
+var valid7 = true;
 }
-if(valid9){
+if(valid7){
 if(data11.hard !== undefined){
 let data14 = data11.hard;
 const _errs36 = errors;
@@ -556,10 +551,10 @@ return false;
 }
 }
 }
-var valid9 = _errs36 === errors;
+var valid7 = _errs36 === errors;
 }
 else {
-var valid9 = true;
+var valid7 = true;
 }
 }
 }
@@ -570,8 +565,8 @@ validate16.errors = [{instancePath:instancePath+"/rlimits/" + i2,schemaPath:"#/p
 return false;
 }
 }
-var valid8 = _errs29 === errors;
-if(!valid8){
+var valid6 = _errs28 === errors;
+if(!valid6){
 break;
 }
 }
@@ -581,7 +576,7 @@ validate16.errors = [{instancePath:instancePath+"/rlimits",schemaPath:"#/propert
 return false;
 }
 }
-var valid0 = _errs26 === errors;
+var valid0 = _errs25 === errors;
 }
 else {
 var valid0 = true;
@@ -607,156 +602,151 @@ if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.bounding !== undefined){
 let data17 = data16.bounding;
 const _errs45 = errors;
-const _errs46 = errors;
-if(errors === _errs46){
+if(errors === _errs45){
 if(Array.isArray(data17)){
-var valid14 = true;
+var valid11 = true;
 const len3 = data17.length;
 for(let i3=0; i3<len3; i3++){
-const _errs48 = errors;
+const _errs47 = errors;
 if(typeof data17[i3] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/capabilities/bounding/" + i3,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [{instancePath:instancePath+"/capabilities/bounding/" + i3,schemaPath:"#/properties/capabilities/properties/bounding/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs48 === errors;
+var valid11 = _errs47 === errors;
+if(!valid11){
+break;
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/capabilities/bounding",schemaPath:"#/properties/capabilities/properties/bounding/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid10 = _errs45 === errors;
+}
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data16.effective !== undefined){
+let data19 = data16.effective;
+const _errs49 = errors;
+if(errors === _errs49){
+if(Array.isArray(data19)){
+var valid12 = true;
+const len4 = data19.length;
+for(let i4=0; i4<len4; i4++){
+const _errs51 = errors;
+if(typeof data19[i4] !== "string"){
+validate16.errors = [{instancePath:instancePath+"/capabilities/effective/" + i4,schemaPath:"#/properties/capabilities/properties/effective/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid12 = _errs51 === errors;
+if(!valid12){
+break;
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/capabilities/effective",schemaPath:"#/properties/capabilities/properties/effective/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid10 = _errs49 === errors;
+}
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data16.inheritable !== undefined){
+let data21 = data16.inheritable;
+const _errs53 = errors;
+if(errors === _errs53){
+if(Array.isArray(data21)){
+var valid13 = true;
+const len5 = data21.length;
+for(let i5=0; i5<len5; i5++){
+const _errs55 = errors;
+if(typeof data21[i5] !== "string"){
+validate16.errors = [{instancePath:instancePath+"/capabilities/inheritable/" + i5,schemaPath:"#/properties/capabilities/properties/inheritable/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid13 = _errs55 === errors;
+if(!valid13){
+break;
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/capabilities/inheritable",schemaPath:"#/properties/capabilities/properties/inheritable/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid10 = _errs53 === errors;
+}
+else {
+var valid10 = true;
+}
+if(valid10){
+if(data16.permitted !== undefined){
+let data23 = data16.permitted;
+const _errs57 = errors;
+if(errors === _errs57){
+if(Array.isArray(data23)){
+var valid14 = true;
+const len6 = data23.length;
+for(let i6=0; i6<len6; i6++){
+const _errs59 = errors;
+if(typeof data23[i6] !== "string"){
+validate16.errors = [{instancePath:instancePath+"/capabilities/permitted/" + i6,schemaPath:"#/properties/capabilities/properties/permitted/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs59 === errors;
 if(!valid14){
 break;
 }
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/capabilities/bounding",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate16.errors = [{instancePath:instancePath+"/capabilities/permitted",schemaPath:"#/properties/capabilities/properties/permitted/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid12 = _errs45 === errors;
+var valid10 = _errs57 === errors;
 }
 else {
-var valid12 = true;
+var valid10 = true;
 }
-if(valid12){
-if(data16.effective !== undefined){
-let data19 = data16.effective;
-const _errs50 = errors;
-const _errs51 = errors;
-if(errors === _errs51){
-if(Array.isArray(data19)){
-var valid16 = true;
-const len4 = data19.length;
-for(let i4=0; i4<len4; i4++){
-const _errs53 = errors;
-if(typeof data19[i4] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/capabilities/effective/" + i4,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid16 = _errs53 === errors;
-if(!valid16){
-break;
-}
-}
-}
-else {
-validate16.errors = [{instancePath:instancePath+"/capabilities/effective",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid12 = _errs50 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data16.inheritable !== undefined){
-let data21 = data16.inheritable;
-const _errs55 = errors;
-const _errs56 = errors;
-if(errors === _errs56){
-if(Array.isArray(data21)){
-var valid18 = true;
-const len5 = data21.length;
-for(let i5=0; i5<len5; i5++){
-const _errs58 = errors;
-if(typeof data21[i5] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/capabilities/inheritable/" + i5,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid18 = _errs58 === errors;
-if(!valid18){
-break;
-}
-}
-}
-else {
-validate16.errors = [{instancePath:instancePath+"/capabilities/inheritable",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid12 = _errs55 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data16.permitted !== undefined){
-let data23 = data16.permitted;
-const _errs60 = errors;
-const _errs61 = errors;
-if(errors === _errs61){
-if(Array.isArray(data23)){
-var valid20 = true;
-const len6 = data23.length;
-for(let i6=0; i6<len6; i6++){
-const _errs63 = errors;
-if(typeof data23[i6] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/capabilities/permitted/" + i6,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid20 = _errs63 === errors;
-if(!valid20){
-break;
-}
-}
-}
-else {
-validate16.errors = [{instancePath:instancePath+"/capabilities/permitted",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid12 = _errs60 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
+if(valid10){
 if(data16.ambient !== undefined){
 let data25 = data16.ambient;
-const _errs65 = errors;
-const _errs66 = errors;
-if(errors === _errs66){
+const _errs61 = errors;
+if(errors === _errs61){
 if(Array.isArray(data25)){
-var valid22 = true;
+var valid15 = true;
 const len7 = data25.length;
 for(let i7=0; i7<len7; i7++){
-const _errs68 = errors;
+const _errs63 = errors;
 if(typeof data25[i7] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/capabilities/ambient/" + i7,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [{instancePath:instancePath+"/capabilities/ambient/" + i7,schemaPath:"#/properties/capabilities/properties/ambient/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid22 = _errs68 === errors;
-if(!valid22){
+var valid15 = _errs63 === errors;
+if(!valid15){
 break;
 }
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/capabilities/ambient",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate16.errors = [{instancePath:instancePath+"/capabilities/ambient",schemaPath:"#/properties/capabilities/properties/ambient/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid12 = _errs65 === errors;
+var valid10 = _errs61 === errors;
 }
 else {
-var valid12 = true;
+var valid10 = true;
 }
 }
 }
@@ -775,12 +765,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.noNewPrivileges !== undefined){
-const _errs70 = errors;
+const _errs65 = errors;
 if(typeof data.noNewPrivileges !== "boolean"){
 validate16.errors = [{instancePath:instancePath+"/noNewPrivileges",schemaPath:"#/properties/noNewPrivileges/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid0 = _errs70 === errors;
+var valid0 = _errs65 === errors;
 }
 else {
 var valid0 = true;
@@ -788,12 +778,12 @@ var valid0 = true;
 if(valid0){
 if(data.oomScoreAdj !== undefined){
 let data28 = data.oomScoreAdj;
-const _errs73 = errors;
+const _errs68 = errors;
 if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
 validate16.errors = [{instancePath:instancePath+"/oomScoreAdj",schemaPath:"#/properties/oomScoreAdj/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid0 = _errs73 === errors;
+var valid0 = _errs68 === errors;
 }
 else {
 var valid0 = true;
@@ -801,8 +791,8 @@ var valid0 = true;
 if(valid0){
 if(data.scheduler !== undefined){
 let data29 = data.scheduler;
-const _errs76 = errors;
-if(errors === _errs76){
+const _errs71 = errors;
+if(errors === _errs71){
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing3;
 if((data29.policy === undefined) && (missing3 = "policy")){
@@ -812,30 +802,30 @@ return false;
 else {
 if(data29.policy !== undefined){
 let data30 = data29.policy;
-const _errs79 = errors;
+const _errs74 = errors;
 if(typeof data30 !== "string"){
 validate16.errors = [{instancePath:instancePath+"/scheduler/policy",schemaPath:"#/properties/scheduler/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((data30 === "SCHED_OTHER") || (data30 === "SCHED_FIFO")) || (data30 === "SCHED_RR")) || (data30 === "SCHED_BATCH")) || (data30 === "SCHED_ISO")) || (data30 === "SCHED_IDLE")) || (data30 === "SCHED_DEADLINE"))){
-validate16.errors = [{instancePath:instancePath+"/scheduler/policy",schemaPath:"#/properties/scheduler/properties/policy/enum",keyword:"enum",params:{allowedValues: schema19.properties.scheduler.properties.policy.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/scheduler/policy",schemaPath:"#/properties/scheduler/properties/policy/enum",keyword:"enum",params:{allowedValues: schema18.properties.scheduler.properties.policy.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid23 = _errs79 === errors;
+var valid16 = _errs74 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.nice !== undefined){
 let data31 = data29.nice;
-const _errs81 = errors;
-const _errs82 = errors;
+const _errs76 = errors;
+const _errs77 = errors;
 if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
 validate16.errors = [{instancePath:instancePath+"/scheduler/nice",schemaPath:"#/definitions/Int32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs82){
+if(errors === _errs77){
 if((typeof data31 == "number") && (isFinite(data31))){
 if(data31 > 2147483647 || isNaN(data31)){
 validate16.errors = [{instancePath:instancePath+"/scheduler/nice",schemaPath:"#/definitions/Int32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
@@ -849,21 +839,21 @@ return false;
 }
 }
 }
-var valid23 = _errs81 === errors;
+var valid16 = _errs76 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.priority !== undefined){
 let data32 = data29.priority;
-const _errs84 = errors;
-const _errs85 = errors;
+const _errs79 = errors;
+const _errs80 = errors;
 if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
 validate16.errors = [{instancePath:instancePath+"/scheduler/priority",schemaPath:"#/definitions/Int32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs85){
+if(errors === _errs80){
 if((typeof data32 == "number") && (isFinite(data32))){
 if(data32 > 2147483647 || isNaN(data32)){
 validate16.errors = [{instancePath:instancePath+"/scheduler/priority",schemaPath:"#/definitions/Int32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
@@ -877,32 +867,32 @@ return false;
 }
 }
 }
-var valid23 = _errs84 === errors;
+var valid16 = _errs79 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.flags !== undefined){
 let data33 = data29.flags;
-const _errs87 = errors;
-if(errors === _errs87){
+const _errs82 = errors;
+if(errors === _errs82){
 if(Array.isArray(data33)){
-var valid26 = true;
+var valid19 = true;
 const len8 = data33.length;
 for(let i8=0; i8<len8; i8++){
 let data34 = data33[i8];
-const _errs89 = errors;
+const _errs84 = errors;
 if(typeof data34 !== "string"){
 validate16.errors = [{instancePath:instancePath+"/scheduler/flags/" + i8,schemaPath:"#/properties/scheduler/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((data34 === "SCHED_FLAG_RESET_ON_FORK") || (data34 === "SCHED_FLAG_RECLAIM")) || (data34 === "SCHED_FLAG_DL_OVERRUN")) || (data34 === "SCHED_FLAG_KEEP_POLICY")) || (data34 === "SCHED_FLAG_KEEP_PARAMS")) || (data34 === "SCHED_FLAG_UTIL_CLAMP_MIN")) || (data34 === "SCHED_FLAG_UTIL_CLAMP_MAX"))){
-validate16.errors = [{instancePath:instancePath+"/scheduler/flags/" + i8,schemaPath:"#/properties/scheduler/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema19.properties.scheduler.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/scheduler/flags/" + i8,schemaPath:"#/properties/scheduler/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema18.properties.scheduler.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid26 = _errs89 === errors;
-if(!valid26){
+var valid19 = _errs84 === errors;
+if(!valid19){
 break;
 }
 }
@@ -912,21 +902,21 @@ validate16.errors = [{instancePath:instancePath+"/scheduler/flags",schemaPath:"#
 return false;
 }
 }
-var valid23 = _errs87 === errors;
+var valid16 = _errs82 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.runtime !== undefined){
 let data35 = data29.runtime;
-const _errs91 = errors;
-const _errs92 = errors;
+const _errs86 = errors;
+const _errs87 = errors;
 if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
 validate16.errors = [{instancePath:instancePath+"/scheduler/runtime",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs92){
+if(errors === _errs87){
 if((typeof data35 == "number") && (isFinite(data35))){
 if(data35 > 18446744073709552000 || isNaN(data35)){
 validate16.errors = [{instancePath:instancePath+"/scheduler/runtime",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
@@ -940,21 +930,21 @@ return false;
 }
 }
 }
-var valid23 = _errs91 === errors;
+var valid16 = _errs86 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.deadline !== undefined){
 let data36 = data29.deadline;
-const _errs94 = errors;
-const _errs95 = errors;
+const _errs89 = errors;
+const _errs90 = errors;
 if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
 validate16.errors = [{instancePath:instancePath+"/scheduler/deadline",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs95){
+if(errors === _errs90){
 if((typeof data36 == "number") && (isFinite(data36))){
 if(data36 > 18446744073709552000 || isNaN(data36)){
 validate16.errors = [{instancePath:instancePath+"/scheduler/deadline",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
@@ -968,21 +958,21 @@ return false;
 }
 }
 }
-var valid23 = _errs94 === errors;
+var valid16 = _errs89 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
-if(valid23){
+if(valid16){
 if(data29.period !== undefined){
 let data37 = data29.period;
-const _errs97 = errors;
-const _errs98 = errors;
+const _errs92 = errors;
+const _errs93 = errors;
 if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
 validate16.errors = [{instancePath:instancePath+"/scheduler/period",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs98){
+if(errors === _errs93){
 if((typeof data37 == "number") && (isFinite(data37))){
 if(data37 > 18446744073709552000 || isNaN(data37)){
 validate16.errors = [{instancePath:instancePath+"/scheduler/period",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
@@ -996,10 +986,10 @@ return false;
 }
 }
 }
-var valid23 = _errs97 === errors;
+var valid16 = _errs92 === errors;
 }
 else {
-var valid23 = true;
+var valid16 = true;
 }
 }
 }
@@ -1014,19 +1004,19 @@ validate16.errors = [{instancePath:instancePath+"/scheduler",schemaPath:"#/prope
 return false;
 }
 }
-var valid0 = _errs76 === errors;
+var valid0 = _errs71 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.selinuxLabel !== undefined){
-const _errs100 = errors;
+const _errs95 = errors;
 if(typeof data.selinuxLabel !== "string"){
 validate16.errors = [{instancePath:instancePath+"/selinuxLabel",schemaPath:"#/properties/selinuxLabel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs100 === errors;
+var valid0 = _errs95 === errors;
 }
 else {
 var valid0 = true;
@@ -1034,8 +1024,8 @@ var valid0 = true;
 if(valid0){
 if(data.ioPriority !== undefined){
 let data39 = data.ioPriority;
-const _errs103 = errors;
-if(errors === _errs103){
+const _errs98 = errors;
+if(errors === _errs98){
 if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 let missing4;
 if((data39.class === undefined) && (missing4 = "class")){
@@ -1045,30 +1035,30 @@ return false;
 else {
 if(data39.class !== undefined){
 let data40 = data39.class;
-const _errs106 = errors;
+const _errs101 = errors;
 if(typeof data40 !== "string"){
 validate16.errors = [{instancePath:instancePath+"/ioPriority/class",schemaPath:"#/properties/ioPriority/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((data40 === "IOPRIO_CLASS_RT") || (data40 === "IOPRIO_CLASS_BE")) || (data40 === "IOPRIO_CLASS_IDLE"))){
-validate16.errors = [{instancePath:instancePath+"/ioPriority/class",schemaPath:"#/properties/ioPriority/properties/class/enum",keyword:"enum",params:{allowedValues: schema19.properties.ioPriority.properties.class.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/ioPriority/class",schemaPath:"#/properties/ioPriority/properties/class/enum",keyword:"enum",params:{allowedValues: schema18.properties.ioPriority.properties.class.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid30 = _errs106 === errors;
+var valid23 = _errs101 === errors;
 }
 else {
-var valid30 = true;
+var valid23 = true;
 }
-if(valid30){
+if(valid23){
 if(data39.priority !== undefined){
 let data41 = data39.priority;
-const _errs108 = errors;
-const _errs109 = errors;
+const _errs103 = errors;
+const _errs104 = errors;
 if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){
 validate16.errors = [{instancePath:instancePath+"/ioPriority/priority",schemaPath:"#/definitions/Int32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs109){
+if(errors === _errs104){
 if((typeof data41 == "number") && (isFinite(data41))){
 if(data41 > 2147483647 || isNaN(data41)){
 validate16.errors = [{instancePath:instancePath+"/ioPriority/priority",schemaPath:"#/definitions/Int32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
@@ -1082,10 +1072,10 @@ return false;
 }
 }
 }
-var valid30 = _errs108 === errors;
+var valid23 = _errs103 === errors;
 }
 else {
-var valid30 = true;
+var valid23 = true;
 }
 }
 }
@@ -1095,7 +1085,7 @@ validate16.errors = [{instancePath:instancePath+"/ioPriority",schemaPath:"#/prop
 return false;
 }
 }
-var valid0 = _errs103 === errors;
+var valid0 = _errs98 === errors;
 }
 else {
 var valid0 = true;
@@ -1103,13 +1093,13 @@ var valid0 = true;
 if(valid0){
 if(data.execCPUAffinity !== undefined){
 let data42 = data.execCPUAffinity;
-const _errs111 = errors;
-if(errors === _errs111){
+const _errs106 = errors;
+if(errors === _errs106){
 if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
 if(data42.initial !== undefined){
 let data43 = data42.initial;
-const _errs114 = errors;
-if(errors === _errs114){
+const _errs109 = errors;
+if(errors === _errs109){
 if(typeof data43 === "string"){
 if(!pattern1.test(data43)){
 validate16.errors = [{instancePath:instancePath+"/execCPUAffinity/initial",schemaPath:"#/properties/execCPUAffinity/properties/initial/pattern",keyword:"pattern",params:{pattern: "^[0-9, -]*$"},message:"must match pattern \""+"^[0-9, -]*$"+"\""}];
@@ -1121,16 +1111,16 @@ validate16.errors = [{instancePath:instancePath+"/execCPUAffinity/initial",schem
 return false;
 }
 }
-var valid32 = _errs114 === errors;
+var valid25 = _errs109 === errors;
 }
 else {
-var valid32 = true;
+var valid25 = true;
 }
-if(valid32){
+if(valid25){
 if(data42.final !== undefined){
 let data44 = data42.final;
-const _errs116 = errors;
-if(errors === _errs116){
+const _errs111 = errors;
+if(errors === _errs111){
 if(typeof data44 === "string"){
 if(!pattern1.test(data44)){
 validate16.errors = [{instancePath:instancePath+"/execCPUAffinity/final",schemaPath:"#/properties/execCPUAffinity/properties/final/pattern",keyword:"pattern",params:{pattern: "^[0-9, -]*$"},message:"must match pattern \""+"^[0-9, -]*$"+"\""}];
@@ -1142,10 +1132,10 @@ validate16.errors = [{instancePath:instancePath+"/execCPUAffinity/final",schemaP
 return false;
 }
 }
-var valid32 = _errs116 === errors;
+var valid25 = _errs111 === errors;
 }
 else {
-var valid32 = true;
+var valid25 = true;
 }
 }
 }
@@ -1154,7 +1144,7 @@ validate16.errors = [{instancePath:instancePath+"/execCPUAffinity",schemaPath:"#
 return false;
 }
 }
-var valid0 = _errs111 === errors;
+var valid0 = _errs106 === errors;
 }
 else {
 var valid0 = true;
@@ -1162,18 +1152,18 @@ var valid0 = true;
 if(valid0){
 if(data.user !== undefined){
 let data45 = data.user;
-const _errs118 = errors;
-if(errors === _errs118){
+const _errs113 = errors;
+if(errors === _errs113){
 if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
 if(data45.uid !== undefined){
 let data46 = data45.uid;
-const _errs121 = errors;
-const _errs122 = errors;
+const _errs116 = errors;
+const _errs117 = errors;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
 validate16.errors = [{instancePath:instancePath+"/user/uid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs122){
+if(errors === _errs117){
 if((typeof data46 == "number") && (isFinite(data46))){
 if(data46 > 4294967295 || isNaN(data46)){
 validate16.errors = [{instancePath:instancePath+"/user/uid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
@@ -1187,21 +1177,21 @@ return false;
 }
 }
 }
-var valid33 = _errs121 === errors;
+var valid26 = _errs116 === errors;
 }
 else {
-var valid33 = true;
+var valid26 = true;
 }
-if(valid33){
+if(valid26){
 if(data45.gid !== undefined){
 let data47 = data45.gid;
-const _errs124 = errors;
-const _errs125 = errors;
+const _errs119 = errors;
+const _errs120 = errors;
 if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
 validate16.errors = [{instancePath:instancePath+"/user/gid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs125){
+if(errors === _errs120){
 if((typeof data47 == "number") && (isFinite(data47))){
 if(data47 > 4294967295 || isNaN(data47)){
 validate16.errors = [{instancePath:instancePath+"/user/gid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
@@ -1215,21 +1205,21 @@ return false;
 }
 }
 }
-var valid33 = _errs124 === errors;
+var valid26 = _errs119 === errors;
 }
 else {
-var valid33 = true;
+var valid26 = true;
 }
-if(valid33){
+if(valid26){
 if(data45.umask !== undefined){
 let data48 = data45.umask;
-const _errs127 = errors;
-const _errs128 = errors;
+const _errs122 = errors;
+const _errs123 = errors;
 if(!(((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48))) && (isFinite(data48)))){
 validate16.errors = [{instancePath:instancePath+"/user/umask",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs128){
+if(errors === _errs123){
 if((typeof data48 == "number") && (isFinite(data48))){
 if(data48 > 4294967295 || isNaN(data48)){
 validate16.errors = [{instancePath:instancePath+"/user/umask",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
@@ -1243,28 +1233,28 @@ return false;
 }
 }
 }
-var valid33 = _errs127 === errors;
+var valid26 = _errs122 === errors;
 }
 else {
-var valid33 = true;
+var valid26 = true;
 }
-if(valid33){
+if(valid26){
 if(data45.additionalGids !== undefined){
 let data49 = data45.additionalGids;
-const _errs130 = errors;
-if(errors === _errs130){
+const _errs125 = errors;
+if(errors === _errs125){
 if(Array.isArray(data49)){
-var valid37 = true;
+var valid30 = true;
 const len9 = data49.length;
 for(let i9=0; i9<len9; i9++){
 let data50 = data49[i9];
-const _errs132 = errors;
-const _errs133 = errors;
+const _errs127 = errors;
+const _errs128 = errors;
 if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
 validate16.errors = [{instancePath:instancePath+"/user/additionalGids/" + i9,schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs133){
+if(errors === _errs128){
 if((typeof data50 == "number") && (isFinite(data50))){
 if(data50 > 4294967295 || isNaN(data50)){
 validate16.errors = [{instancePath:instancePath+"/user/additionalGids/" + i9,schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
@@ -1278,8 +1268,8 @@ return false;
 }
 }
 }
-var valid37 = _errs132 === errors;
-if(!valid37){
+var valid30 = _errs127 === errors;
+if(!valid30){
 break;
 }
 }
@@ -1289,22 +1279,22 @@ validate16.errors = [{instancePath:instancePath+"/user/additionalGids",schemaPat
 return false;
 }
 }
-var valid33 = _errs130 === errors;
+var valid26 = _errs125 === errors;
 }
 else {
-var valid33 = true;
+var valid26 = true;
 }
-if(valid33){
+if(valid26){
 if(data45.username !== undefined){
-const _errs135 = errors;
+const _errs130 = errors;
 if(typeof data45.username !== "string"){
 validate16.errors = [{instancePath:instancePath+"/user/username",schemaPath:"#/properties/user/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid33 = _errs135 === errors;
+var valid26 = _errs130 === errors;
 }
 else {
-var valid33 = true;
+var valid26 = true;
 }
 }
 }
@@ -1316,7 +1306,7 @@ validate16.errors = [{instancePath:instancePath+"/user",schemaPath:"#/properties
 return false;
 }
 }
-var valid0 = _errs118 === errors;
+var valid0 = _errs113 === errors;
 }
 else {
 var valid0 = true;
@@ -1347,128 +1337,8 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema41 = {"title":"Hooks","x-spec":"config.md#configHooks","type":"object","properties":{"prestart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPrestart"},"createRuntime":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateRuntime"},"createContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateContainer"},"startContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksStartContainer"},"poststart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststart"},"poststop":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststop"}}};
-const schema42 = {"title":"Hook","x-spec":"config.md#configHooks","type":"object","required":["path"],"properties":{"path":{"type":"string"},"args":{"$ref":"#/definitions/Strings"},"env":{"$ref":"#/definitions/Strings"},"timeout":{"type":"integer","minimum":1}}};
-
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate19.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.path !== undefined){
-const _errs2 = errors;
-if(typeof data.path !== "string"){
-validate19.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.args !== undefined){
-let data1 = data.args;
-const _errs4 = errors;
-const _errs5 = errors;
-if(errors === _errs5){
-if(Array.isArray(data1)){
-var valid2 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-const _errs7 = errors;
-if(typeof data1[i0] !== "string"){
-validate19.errors = [{instancePath:instancePath+"/args/" + i0,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs7 === errors;
-if(!valid2){
-break;
-}
-}
-}
-else {
-validate19.errors = [{instancePath:instancePath+"/args",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.env !== undefined){
-let data3 = data.env;
-const _errs9 = errors;
-const _errs10 = errors;
-if(errors === _errs10){
-if(Array.isArray(data3)){
-var valid4 = true;
-const len1 = data3.length;
-for(let i1=0; i1<len1; i1++){
-const _errs12 = errors;
-if(typeof data3[i1] !== "string"){
-validate19.errors = [{instancePath:instancePath+"/env/" + i1,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid4 = _errs12 === errors;
-if(!valid4){
-break;
-}
-}
-}
-else {
-validate19.errors = [{instancePath:instancePath+"/env",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.timeout !== undefined){
-let data5 = data.timeout;
-const _errs14 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate19.errors = [{instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs14){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 1 || isNaN(data5)){
-validate19.errors = [{instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate19.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate19.errors = vErrors;
-return errors === 0;
-}
-
+const schema33 = {"title":"Hooks","x-spec":"config.md#configHooks","type":"object","properties":{"prestart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPrestart"},"createRuntime":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateRuntime"},"createContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksCreateContainer"},"startContainer":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksStartContainer"},"poststart":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststart"},"poststop":{"type":"array","items":{"$ref":"#/definitions/Hook"},"x-spec":"config.md#configHooksPoststop"}}};
+const schema34 = {"title":"Hook","x-spec":"config.md#configHooks","type":"object","required":["path"],"properties":{"path":{"type":"string"},"args":{"type":"array","items":{"type":"string"}},"env":{"type":"array","items":{"type":"string"}},"timeout":{"type":"integer","minimum":1}}};
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1483,10 +1353,118 @@ if(Array.isArray(data0)){
 var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
 const _errs5 = errors;
-if(!(validate19(data0[i0], {instancePath:instancePath+"/prestart/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+const _errs6 = errors;
+if(errors === _errs6){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing0;
+if((data1.path === undefined) && (missing0 = "path")){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data1.path !== undefined){
+const _errs9 = errors;
+if(typeof data1.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs9 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data1.args !== undefined){
+let data3 = data1.args;
+const _errs11 = errors;
+if(errors === _errs11){
+if(Array.isArray(data3)){
+var valid4 = true;
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+const _errs13 = errors;
+if(typeof data3[i1] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/args/" + i1,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid4 = _errs13 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid3 = _errs11 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data1.env !== undefined){
+let data5 = data1.env;
+const _errs15 = errors;
+if(errors === _errs15){
+if(Array.isArray(data5)){
+var valid5 = true;
+const len2 = data5.length;
+for(let i2=0; i2<len2; i2++){
+const _errs17 = errors;
+if(typeof data5[i2] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/env/" + i2,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid5 = _errs17 === errors;
+if(!valid5){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid3 = _errs15 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data1.timeout !== undefined){
+let data7 = data1.timeout;
+const _errs19 = errors;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs19){
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 1 || isNaN(data7)){
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid3 = _errs19 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/prestart/" + i0,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid1 = _errs5 === errors;
 if(!valid1){
@@ -1506,20 +1484,128 @@ var valid0 = true;
 }
 if(valid0){
 if(data.createRuntime !== undefined){
-let data2 = data.createRuntime;
-const _errs6 = errors;
-if(errors === _errs6){
-if(Array.isArray(data2)){
-var valid2 = true;
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-const _errs9 = errors;
-if(!(validate19(data2[i1], {instancePath:instancePath+"/createRuntime/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+let data8 = data.createRuntime;
+const _errs21 = errors;
+if(errors === _errs21){
+if(Array.isArray(data8)){
+var valid6 = true;
+const len3 = data8.length;
+for(let i3=0; i3<len3; i3++){
+let data9 = data8[i3];
+const _errs24 = errors;
+const _errs25 = errors;
+if(errors === _errs25){
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+let missing1;
+if((data9.path === undefined) && (missing1 = "path")){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
 }
-var valid2 = _errs9 === errors;
-if(!valid2){
+else {
+if(data9.path !== undefined){
+const _errs28 = errors;
+if(typeof data9.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid8 = _errs28 === errors;
+}
+else {
+var valid8 = true;
+}
+if(valid8){
+if(data9.args !== undefined){
+let data11 = data9.args;
+const _errs30 = errors;
+if(errors === _errs30){
+if(Array.isArray(data11)){
+var valid9 = true;
+const len4 = data11.length;
+for(let i4=0; i4<len4; i4++){
+const _errs32 = errors;
+if(typeof data11[i4] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/args/" + i4,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid9 = _errs32 === errors;
+if(!valid9){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid8 = _errs30 === errors;
+}
+else {
+var valid8 = true;
+}
+if(valid8){
+if(data9.env !== undefined){
+let data13 = data9.env;
+const _errs34 = errors;
+if(errors === _errs34){
+if(Array.isArray(data13)){
+var valid10 = true;
+const len5 = data13.length;
+for(let i5=0; i5<len5; i5++){
+const _errs36 = errors;
+if(typeof data13[i5] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/env/" + i5,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid10 = _errs36 === errors;
+if(!valid10){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid8 = _errs34 === errors;
+}
+else {
+var valid8 = true;
+}
+if(valid8){
+if(data9.timeout !== undefined){
+let data15 = data9.timeout;
+const _errs38 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs38){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid8 = _errs38 === errors;
+}
+else {
+var valid8 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createRuntime/" + i3,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid6 = _errs24 === errors;
+if(!valid6){
 break;
 }
 }
@@ -1529,27 +1615,135 @@ validate18.errors = [{instancePath:instancePath+"/createRuntime",schemaPath:"#/p
 return false;
 }
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs21 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.createContainer !== undefined){
-let data4 = data.createContainer;
-const _errs10 = errors;
-if(errors === _errs10){
-if(Array.isArray(data4)){
-var valid3 = true;
-const len2 = data4.length;
-for(let i2=0; i2<len2; i2++){
-const _errs13 = errors;
-if(!(validate19(data4[i2], {instancePath:instancePath+"/createContainer/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+let data16 = data.createContainer;
+const _errs40 = errors;
+if(errors === _errs40){
+if(Array.isArray(data16)){
+var valid11 = true;
+const len6 = data16.length;
+for(let i6=0; i6<len6; i6++){
+let data17 = data16[i6];
+const _errs43 = errors;
+const _errs44 = errors;
+if(errors === _errs44){
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing2;
+if((data17.path === undefined) && (missing2 = "path")){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
 }
-var valid3 = _errs13 === errors;
-if(!valid3){
+else {
+if(data17.path !== undefined){
+const _errs47 = errors;
+if(typeof data17.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid13 = _errs47 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data17.args !== undefined){
+let data19 = data17.args;
+const _errs49 = errors;
+if(errors === _errs49){
+if(Array.isArray(data19)){
+var valid14 = true;
+const len7 = data19.length;
+for(let i7=0; i7<len7; i7++){
+const _errs51 = errors;
+if(typeof data19[i7] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/args/" + i7,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs51 === errors;
+if(!valid14){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid13 = _errs49 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data17.env !== undefined){
+let data21 = data17.env;
+const _errs53 = errors;
+if(errors === _errs53){
+if(Array.isArray(data21)){
+var valid15 = true;
+const len8 = data21.length;
+for(let i8=0; i8<len8; i8++){
+const _errs55 = errors;
+if(typeof data21[i8] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/env/" + i8,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid15 = _errs55 === errors;
+if(!valid15){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid13 = _errs53 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data17.timeout !== undefined){
+let data23 = data17.timeout;
+const _errs57 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs57){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 1 || isNaN(data23)){
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid13 = _errs57 === errors;
+}
+else {
+var valid13 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/createContainer/" + i6,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid11 = _errs43 === errors;
+if(!valid11){
 break;
 }
 }
@@ -1559,27 +1753,135 @@ validate18.errors = [{instancePath:instancePath+"/createContainer",schemaPath:"#
 return false;
 }
 }
-var valid0 = _errs10 === errors;
+var valid0 = _errs40 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.startContainer !== undefined){
-let data6 = data.startContainer;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len3 = data6.length;
-for(let i3=0; i3<len3; i3++){
-const _errs17 = errors;
-if(!(validate19(data6[i3], {instancePath:instancePath+"/startContainer/" + i3,parentData:data6,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+let data24 = data.startContainer;
+const _errs59 = errors;
+if(errors === _errs59){
+if(Array.isArray(data24)){
+var valid16 = true;
+const len9 = data24.length;
+for(let i9=0; i9<len9; i9++){
+let data25 = data24[i9];
+const _errs62 = errors;
+const _errs63 = errors;
+if(errors === _errs63){
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+let missing3;
+if((data25.path === undefined) && (missing3 = "path")){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+return false;
 }
-var valid4 = _errs17 === errors;
-if(!valid4){
+else {
+if(data25.path !== undefined){
+const _errs66 = errors;
+if(typeof data25.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid18 = _errs66 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data25.args !== undefined){
+let data27 = data25.args;
+const _errs68 = errors;
+if(errors === _errs68){
+if(Array.isArray(data27)){
+var valid19 = true;
+const len10 = data27.length;
+for(let i10=0; i10<len10; i10++){
+const _errs70 = errors;
+if(typeof data27[i10] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/args/" + i10,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid19 = _errs70 === errors;
+if(!valid19){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid18 = _errs68 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data25.env !== undefined){
+let data29 = data25.env;
+const _errs72 = errors;
+if(errors === _errs72){
+if(Array.isArray(data29)){
+var valid20 = true;
+const len11 = data29.length;
+for(let i11=0; i11<len11; i11++){
+const _errs74 = errors;
+if(typeof data29[i11] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/env/" + i11,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid20 = _errs74 === errors;
+if(!valid20){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid18 = _errs72 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data25.timeout !== undefined){
+let data31 = data25.timeout;
+const _errs76 = errors;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs76){
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 < 1 || isNaN(data31)){
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid18 = _errs76 === errors;
+}
+else {
+var valid18 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/startContainer/" + i9,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid16 = _errs62 === errors;
+if(!valid16){
 break;
 }
 }
@@ -1589,27 +1891,135 @@ validate18.errors = [{instancePath:instancePath+"/startContainer",schemaPath:"#/
 return false;
 }
 }
-var valid0 = _errs14 === errors;
+var valid0 = _errs59 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.poststart !== undefined){
-let data8 = data.poststart;
-const _errs18 = errors;
-if(errors === _errs18){
-if(Array.isArray(data8)){
-var valid5 = true;
-const len4 = data8.length;
-for(let i4=0; i4<len4; i4++){
-const _errs21 = errors;
-if(!(validate19(data8[i4], {instancePath:instancePath+"/poststart/" + i4,parentData:data8,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+let data32 = data.poststart;
+const _errs78 = errors;
+if(errors === _errs78){
+if(Array.isArray(data32)){
+var valid21 = true;
+const len12 = data32.length;
+for(let i12=0; i12<len12; i12++){
+let data33 = data32[i12];
+const _errs81 = errors;
+const _errs82 = errors;
+if(errors === _errs82){
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+let missing4;
+if((data33.path === undefined) && (missing4 = "path")){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+return false;
 }
-var valid5 = _errs21 === errors;
-if(!valid5){
+else {
+if(data33.path !== undefined){
+const _errs85 = errors;
+if(typeof data33.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid23 = _errs85 === errors;
+}
+else {
+var valid23 = true;
+}
+if(valid23){
+if(data33.args !== undefined){
+let data35 = data33.args;
+const _errs87 = errors;
+if(errors === _errs87){
+if(Array.isArray(data35)){
+var valid24 = true;
+const len13 = data35.length;
+for(let i13=0; i13<len13; i13++){
+const _errs89 = errors;
+if(typeof data35[i13] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/args/" + i13,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid24 = _errs89 === errors;
+if(!valid24){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid23 = _errs87 === errors;
+}
+else {
+var valid23 = true;
+}
+if(valid23){
+if(data33.env !== undefined){
+let data37 = data33.env;
+const _errs91 = errors;
+if(errors === _errs91){
+if(Array.isArray(data37)){
+var valid25 = true;
+const len14 = data37.length;
+for(let i14=0; i14<len14; i14++){
+const _errs93 = errors;
+if(typeof data37[i14] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/env/" + i14,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid25 = _errs93 === errors;
+if(!valid25){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid23 = _errs91 === errors;
+}
+else {
+var valid23 = true;
+}
+if(valid23){
+if(data33.timeout !== undefined){
+let data39 = data33.timeout;
+const _errs95 = errors;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs95){
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 1 || isNaN(data39)){
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid23 = _errs95 === errors;
+}
+else {
+var valid23 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststart/" + i12,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid21 = _errs81 === errors;
+if(!valid21){
 break;
 }
 }
@@ -1619,27 +2029,135 @@ validate18.errors = [{instancePath:instancePath+"/poststart",schemaPath:"#/prope
 return false;
 }
 }
-var valid0 = _errs18 === errors;
+var valid0 = _errs78 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.poststop !== undefined){
-let data10 = data.poststop;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data10)){
-var valid6 = true;
-const len5 = data10.length;
-for(let i5=0; i5<len5; i5++){
-const _errs25 = errors;
-if(!(validate19(data10[i5], {instancePath:instancePath+"/poststop/" + i5,parentData:data10,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+let data40 = data.poststop;
+const _errs97 = errors;
+if(errors === _errs97){
+if(Array.isArray(data40)){
+var valid26 = true;
+const len15 = data40.length;
+for(let i15=0; i15<len15; i15++){
+let data41 = data40[i15];
+const _errs100 = errors;
+const _errs101 = errors;
+if(errors === _errs101){
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+let missing5;
+if((data41.path === undefined) && (missing5 = "path")){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15,schemaPath:"#/definitions/Hook/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+return false;
 }
-var valid6 = _errs25 === errors;
-if(!valid6){
+else {
+if(data41.path !== undefined){
+const _errs104 = errors;
+if(typeof data41.path !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/path",schemaPath:"#/definitions/Hook/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid28 = _errs104 === errors;
+}
+else {
+var valid28 = true;
+}
+if(valid28){
+if(data41.args !== undefined){
+let data43 = data41.args;
+const _errs106 = errors;
+if(errors === _errs106){
+if(Array.isArray(data43)){
+var valid29 = true;
+const len16 = data43.length;
+for(let i16=0; i16<len16; i16++){
+const _errs108 = errors;
+if(typeof data43[i16] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/args/" + i16,schemaPath:"#/definitions/Hook/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid29 = _errs108 === errors;
+if(!valid29){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/args",schemaPath:"#/definitions/Hook/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid28 = _errs106 === errors;
+}
+else {
+var valid28 = true;
+}
+if(valid28){
+if(data41.env !== undefined){
+let data45 = data41.env;
+const _errs110 = errors;
+if(errors === _errs110){
+if(Array.isArray(data45)){
+var valid30 = true;
+const len17 = data45.length;
+for(let i17=0; i17<len17; i17++){
+const _errs112 = errors;
+if(typeof data45[i17] !== "string"){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/env/" + i17,schemaPath:"#/definitions/Hook/properties/env/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid30 = _errs112 === errors;
+if(!valid30){
+break;
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/env",schemaPath:"#/definitions/Hook/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid28 = _errs110 === errors;
+}
+else {
+var valid28 = true;
+}
+if(valid28){
+if(data41.timeout !== undefined){
+let data47 = data41.timeout;
+const _errs114 = errors;
+if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs114){
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 < 1 || isNaN(data47)){
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15+"/timeout",schemaPath:"#/definitions/Hook/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid28 = _errs114 === errors;
+}
+else {
+var valid28 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate18.errors = [{instancePath:instancePath+"/poststop/" + i15,schemaPath:"#/definitions/Hook/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid26 = _errs100 === errors;
+if(!valid26){
 break;
 }
 }
@@ -1649,7 +2167,7 @@ validate18.errors = [{instancePath:instancePath+"/poststop",schemaPath:"#/proper
 return false;
 }
 }
-var valid0 = _errs22 === errors;
+var valid0 = _errs97 === errors;
 }
 else {
 var valid0 = true;
@@ -1669,39 +2187,40 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema46 = {"title":"Linux","x-spec":"config-linux.md#linuxContainerConfiguration","type":"object","properties":{"namespaces":{"type":"array","items":{"$ref":"#/definitions/Namespace"},"x-spec":"config-linux.md#configLinuxNamespaces"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"timeOffsets":{"title":"TimeOffsets","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"boottime":{"$ref":"#/definitions/TimeOffset"},"monotonic":{"$ref":"#/definitions/TimeOffset"}}},"devices":{"type":"array","items":{"$ref":"#/definitions/Device"},"x-spec":"config-linux.md#configLinuxDevices"},"netDevices":{"x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","additionalProperties":{"title":"NetDevice","type":"object","properties":{"name":{"type":"string"}}}},"cgroupsPath":{"type":"string","x-spec":"config-linux.md#configLinuxCgroupsPath"},"resources":{"$ref":"#/definitions/Resources"},"intelRdt":{"title":"IntelRdt","x-spec":"config-linux.md#configLinuxIntelRdt","type":"object","properties":{"closID":{"type":"string"},"schemata":{"$ref":"#/definitions/Strings"},"l3CacheSchema":{"type":"string"},"memBwSchema":{"type":"string","pattern":"^MB:[^\\n]*$"},"enableMonitoring":{"type":"boolean"}}},"memoryPolicy":{"title":"MemoryPolicy","x-spec":"config-linux.md#configLinuxMemoryPolicy","type":"object","properties":{"mode":{"type":"string","enum":["MPOL_DEFAULT","MPOL_BIND","MPOL_INTERLEAVE","MPOL_WEIGHTED_INTERLEAVE","MPOL_PREFERRED","MPOL_PREFERRED_MANY","MPOL_LOCAL"]},"nodes":{"type":"string"},"flags":{"type":"array","items":{"type":"string","enum":["MPOL_F_NUMA_BALANCING","MPOL_F_RELATIVE_NODES","MPOL_F_STATIC_NODES"]}}}},"sysctl":{"$ref":"#/definitions/StringMap","x-spec":"config-linux.md#configLinuxSysctl"},"seccomp":{"$ref":"#/definitions/Seccomp"},"rootfsPropagation":{"type":"string","enum":["private","shared","slave","unbindable"],"x-spec":"config-linux.md#configLinuxRootfsMountPropagation"},"maskedPaths":{"$ref":"#/definitions/Strings","x-spec":"config-linux.md#configLinuxMaskedPaths"},"readonlyPaths":{"$ref":"#/definitions/Strings","x-spec":"config-linux.md#configLinuxReadonlyPaths"},"mountLabel":{"type":"string","x-spec":"config-linux.md#configLinuxMountLabel"},"personality":{"title":"Personality","x-spec":"config-linux.md#configLinuxPersonality","type":"object","properties":{"domain":{"type":"string","enum":["LINUX","LINUX32"]},"flags":{"$ref":"#/definitions/Strings"}}}}};
-const schema47 = {"title":"Namespace","x-spec":"config-linux.md#configLinuxNamespaces","type":"object","required":["type"],"properties":{"type":{"type":"string","enum":["pid","network","mount","ipc","uts","user","cgroup","time"]},"path":{"type":"string"}}};
-const schema48 = {"title":"TimeOffset","type":"object","properties":{"secs":{"$ref":"#/definitions/Int64"},"nanosecs":{"$ref":"#/definitions/Uint32"}}};
-const schema49 = {"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000};
+const schema40 = {"title":"Linux","x-spec":"config-linux.md#linuxContainerConfiguration","type":"object","properties":{"namespaces":{"type":"array","items":{"$ref":"#/definitions/Namespace"},"x-spec":"config-linux.md#configLinuxNamespaces"},"uidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"gidMappings":{"type":"array","items":{"$ref":"#/definitions/IDMapping"},"x-spec":"config-linux.md#configLinuxUserNamespaceMappings"},"timeOffsets":{"title":"TimeOffsets","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"boottime":{"$ref":"#/definitions/TimeOffset"},"monotonic":{"$ref":"#/definitions/TimeOffset"}}},"devices":{"type":"array","items":{"$ref":"#/definitions/Device"},"x-spec":"config-linux.md#configLinuxDevices"},"netDevices":{"x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","additionalProperties":{"$ref":"#/definitions/NetDevice"},"tsType":"Record<string, NetDevice>"},"cgroupsPath":{"type":"string","x-spec":"config-linux.md#configLinuxCgroupsPath"},"resources":{"$ref":"#/definitions/Resources"},"intelRdt":{"title":"IntelRdt","x-spec":"config-linux.md#configLinuxIntelRdt","type":"object","properties":{"closID":{"type":"string"},"schemata":{"type":"array","items":{"type":"string"}},"l3CacheSchema":{"type":"string"},"memBwSchema":{"type":"string","pattern":"^MB:[^\\n]*$"},"enableMonitoring":{"type":"boolean"}}},"memoryPolicy":{"title":"MemoryPolicy","x-spec":"config-linux.md#configLinuxMemoryPolicy","type":"object","properties":{"mode":{"type":"string","enum":["MPOL_DEFAULT","MPOL_BIND","MPOL_INTERLEAVE","MPOL_WEIGHTED_INTERLEAVE","MPOL_PREFERRED","MPOL_PREFERRED_MANY","MPOL_LOCAL"]},"nodes":{"type":"string"},"flags":{"type":"array","items":{"type":"string","enum":["MPOL_F_NUMA_BALANCING","MPOL_F_RELATIVE_NODES","MPOL_F_STATIC_NODES"]}}}},"sysctl":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"config-linux.md#configLinuxSysctl"},"seccomp":{"$ref":"#/definitions/Seccomp"},"rootfsPropagation":{"type":"string","enum":["private","shared","slave","unbindable"],"x-spec":"config-linux.md#configLinuxRootfsMountPropagation"},"maskedPaths":{"type":"array","items":{"type":"string"},"x-spec":"config-linux.md#configLinuxMaskedPaths"},"readonlyPaths":{"type":"array","items":{"type":"string"},"x-spec":"config-linux.md#configLinuxReadonlyPaths"},"mountLabel":{"type":"string","x-spec":"config-linux.md#configLinuxMountLabel"},"personality":{"title":"Personality","x-spec":"config-linux.md#configLinuxPersonality","type":"object","properties":{"domain":{"type":"string","enum":["LINUX","LINUX32"]},"flags":{"type":"array","items":{"type":"string"}}}}}};
+const schema41 = {"title":"Namespace","x-spec":"config-linux.md#configLinuxNamespaces","type":"object","required":["type"],"properties":{"type":{"type":"string","enum":["pid","network","mount","ipc","uts","user","cgroup","time"]},"path":{"type":"string"}}};
+const schema50 = {"title":"NetDevice","x-spec":"config-linux.md#configLinuxNetworkDevices","type":"object","properties":{"name":{"type":"string","description":"The interface's name in the container's network namespace (default: its host name)."}}};
+const schema42 = {"title":"TimeOffset","x-spec":"config-linux.md#configLinuxTimeOffset","type":"object","properties":{"secs":{"$ref":"#/definitions/Int64"},"nanosecs":{"$ref":"#/definitions/Uint32"}}};
+const schema43 = {"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.secs !== undefined){
 let data0 = data.secs;
-const _errs1 = errors;
 const _errs2 = errors;
+const _errs3 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate30.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate23.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs2){
+if(errors === _errs3){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9223372036854776000 || isNaN(data0)){
-validate30.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate23.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data0 < -9223372036854776000 || isNaN(data0)){
-validate30.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate23.errors = [{instancePath:instancePath+"/secs",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs1 === errors;
+var valid0 = _errs2 === errors;
 }
 else {
 var valid0 = true;
@@ -1709,27 +2228,27 @@ var valid0 = true;
 if(valid0){
 if(data.nanosecs !== undefined){
 let data1 = data.nanosecs;
-const _errs4 = errors;
 const _errs5 = errors;
+const _errs6 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate30.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate23.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs5){
+if(errors === _errs6){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 4294967295 || isNaN(data1)){
-validate30.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate23.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate30.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate23.errors = [{instancePath:instancePath+"/nanosecs",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -1737,25 +2256,25 @@ var valid0 = true;
 }
 }
 else {
-validate30.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate30.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema51 = {"title":"Device","x-spec":"config-linux.md#configLinuxDevices","type":"object","required":["type","path"],"properties":{"type":{"type":"string","pattern":"^[cbup]$"},"path":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"fileMode":{"type":"integer","minimum":0,"maximum":511},"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"}}};
+const schema45 = {"title":"Device","x-spec":"config-linux.md#configLinuxDevices","type":"object","required":["type","path"],"properties":{"type":{"type":"string","pattern":"^[cbup]$"},"path":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"fileMode":{"type":"integer","minimum":0,"maximum":511},"uid":{"$ref":"#/definitions/Uint32"},"gid":{"$ref":"#/definitions/Uint32"}}};
 const pattern4 = new RegExp("^[cbup]$", "u");
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.path === undefined) && (missing0 = "path"))){
-validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -1765,12 +2284,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(!pattern4.test(data0)){
-validate33.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/pattern",keyword:"pattern",params:{pattern: "^[cbup]$"},message:"must match pattern \""+"^[cbup]$"+"\""}];
+validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/pattern",keyword:"pattern",params:{pattern: "^[cbup]$"},message:"must match pattern \""+"^[cbup]$"+"\""}];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1783,7 +2302,7 @@ if(valid0){
 if(data.path !== undefined){
 const _errs4 = errors;
 if(typeof data.path !== "string"){
-validate33.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1797,18 +2316,18 @@ let data2 = data.major;
 const _errs6 = errors;
 const _errs7 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate26.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9223372036854776000 || isNaN(data2)){
-validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate26.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data2 < -9223372036854776000 || isNaN(data2)){
-validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate26.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -1825,18 +2344,18 @@ let data3 = data.minor;
 const _errs9 = errors;
 const _errs10 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate26.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9223372036854776000 || isNaN(data3)){
-validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate26.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data3 < -9223372036854776000 || isNaN(data3)){
-validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate26.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -1852,18 +2371,18 @@ if(data.fileMode !== undefined){
 let data4 = data.fileMode;
 const _errs12 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate33.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate26.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs12){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 511 || isNaN(data4)){
-validate33.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 511},message:"must be <= 511"}];
+validate26.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 511},message:"must be <= 511"}];
 return false;
 }
 else {
 if(data4 < 0 || isNaN(data4)){
-validate33.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate26.errors = [{instancePath:instancePath+"/fileMode",schemaPath:"#/properties/fileMode/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1880,18 +2399,18 @@ let data5 = data.uid;
 const _errs14 = errors;
 const _errs15 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate33.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate26.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs15){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 4294967295 || isNaN(data5)){
-validate33.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate26.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data5 < 0 || isNaN(data5)){
-validate33.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate26.errors = [{instancePath:instancePath+"/uid",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1908,18 +2427,18 @@ let data6 = data.gid;
 const _errs17 = errors;
 const _errs18 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate33.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate26.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs18){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 4294967295 || isNaN(data6)){
-validate33.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate26.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data6 < 0 || isNaN(data6)){
-validate33.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate26.errors = [{instancePath:instancePath+"/gid",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1939,33 +2458,33 @@ var valid0 = true;
 }
 }
 else {
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate33.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema56 = {"title":"Resources","x-spec":"config-linux.md#configLinuxControlGroups","type":"object","properties":{"devices":{"type":"array","items":{"$ref":"#/definitions/DeviceCgroup"},"x-spec":"config-linux.md#configLinuxDeviceAllowedlist"},"memory":{"title":"MemoryResources","x-spec":"config-linux.md#configLinuxMemory","type":"object","properties":{"limit":{"$ref":"#/definitions/Int64"},"reservation":{"$ref":"#/definitions/Int64"},"swap":{"$ref":"#/definitions/Int64"},"kernel":{"$ref":"#/definitions/Int64"},"kernelTCP":{"$ref":"#/definitions/Int64"},"swappiness":{"$ref":"#/definitions/Uint64"},"disableOOMKiller":{"type":"boolean"},"useHierarchy":{"type":"boolean"},"checkBeforeUpdate":{"type":"boolean"}}},"cpu":{"title":"CPUResources","x-spec":"config-linux.md#configLinuxCPU","type":"object","properties":{"shares":{"$ref":"#/definitions/Uint64"},"quota":{"$ref":"#/definitions/Int64"},"burst":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"},"realtimeRuntime":{"$ref":"#/definitions/Int64"},"realtimePeriod":{"$ref":"#/definitions/Uint64"},"cpus":{"type":"string"},"mems":{"type":"string"},"idle":{"$ref":"#/definitions/Int64"}}},"blockIO":{"title":"BlockIOResources","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","properties":{"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"},"weightDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceWeight"}},"throttleReadBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleReadIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}}}},"hugepageLimits":{"x-spec":"config-linux.md#configLinuxHugePageLimits","type":"array","items":{"title":"HugepageLimit","type":"object","required":["pageSize","limit"],"properties":{"pageSize":{"type":"string","pattern":"^[1-9][0-9]*[KMG]B$"},"limit":{"$ref":"#/definitions/Uint64"}}}},"network":{"title":"NetworkResources","x-spec":"config-linux.md#configLinuxNetwork","type":"object","properties":{"classID":{"$ref":"#/definitions/Uint32"},"priorities":{"type":"array","items":{"title":"InterfacePriority","type":"object","required":["name","priority"],"properties":{"name":{"type":"string"},"priority":{"$ref":"#/definitions/Uint32"}}}}}},"pids":{"title":"PidsResources","x-spec":"config-linux.md#configLinuxPIDS","type":"object","required":["limit"],"properties":{"limit":{"$ref":"#/definitions/Int64"}}},"rdma":{"x-spec":"config-linux.md#configLinuxRDMA","type":"object","additionalProperties":{"title":"RdmaLimit","type":"object","properties":{"hcaHandles":{"$ref":"#/definitions/Uint32"},"hcaObjects":{"$ref":"#/definitions/Uint32"}}}},"unified":{"$ref":"#/definitions/StringMap","x-spec":"config-linux.md#configLinuxUnified"}}};
-const schema73 = {"type":"integer","minimum":0,"maximum":65535};
-const schema57 = {"title":"DeviceCgroup","x-spec":"config-linux.md#configLinuxDeviceAllowedlist","type":"object","required":["allow"],"properties":{"allow":{"type":"boolean"},"type":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"access":{"type":"string"}}};
+const schema51 = {"title":"Resources","x-spec":"config-linux.md#configLinuxControlGroups","type":"object","properties":{"devices":{"type":"array","items":{"$ref":"#/definitions/DeviceCgroup"},"x-spec":"config-linux.md#configLinuxDeviceAllowedlist"},"memory":{"title":"MemoryResources","x-spec":"config-linux.md#configLinuxMemory","type":"object","properties":{"limit":{"$ref":"#/definitions/Int64"},"reservation":{"$ref":"#/definitions/Int64"},"swap":{"$ref":"#/definitions/Int64"},"kernel":{"$ref":"#/definitions/Int64"},"kernelTCP":{"$ref":"#/definitions/Int64"},"swappiness":{"$ref":"#/definitions/Uint64"},"disableOOMKiller":{"type":"boolean"},"useHierarchy":{"type":"boolean"},"checkBeforeUpdate":{"type":"boolean"}}},"cpu":{"title":"CPUResources","x-spec":"config-linux.md#configLinuxCPU","type":"object","properties":{"shares":{"$ref":"#/definitions/Uint64"},"quota":{"$ref":"#/definitions/Int64"},"burst":{"$ref":"#/definitions/Uint64"},"period":{"$ref":"#/definitions/Uint64"},"realtimeRuntime":{"$ref":"#/definitions/Int64"},"realtimePeriod":{"$ref":"#/definitions/Uint64"},"cpus":{"type":"string"},"mems":{"type":"string"},"idle":{"$ref":"#/definitions/Int64"}}},"blockIO":{"title":"BlockIOResources","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","properties":{"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"},"weightDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceWeight"}},"throttleReadBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteBpsDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleReadIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}},"throttleWriteIOPSDevice":{"type":"array","items":{"$ref":"#/definitions/BlockIODeviceThrottle"}}}},"hugepageLimits":{"x-spec":"config-linux.md#configLinuxHugePageLimits","type":"array","items":{"title":"HugepageLimit","x-spec":"config-linux.md#configLinuxHugePageLimits","type":"object","required":["pageSize","limit"],"properties":{"pageSize":{"type":"string","pattern":"^[1-9][0-9]*[KMG]B$"},"limit":{"$ref":"#/definitions/Uint64"}}}},"network":{"title":"NetworkResources","x-spec":"config-linux.md#configLinuxNetwork","type":"object","properties":{"classID":{"$ref":"#/definitions/Uint32"},"priorities":{"type":"array","items":{"title":"InterfacePriority","x-spec":"config-linux.md#configLinuxNetwork","type":"object","required":["name","priority"],"properties":{"name":{"type":"string"},"priority":{"$ref":"#/definitions/Uint32"}}}}}},"pids":{"title":"PidsResources","x-spec":"config-linux.md#configLinuxPIDS","type":"object","required":["limit"],"properties":{"limit":{"$ref":"#/definitions/Int64"}}},"rdma":{"x-spec":"config-linux.md#configLinuxRDMA","type":"object","additionalProperties":{"$ref":"#/definitions/RdmaLimit"},"tsType":"Record<string, RdmaLimit>"},"unified":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"config-linux.md#configLinuxUnified"}}};
+const schema68 = {"type":"integer","minimum":0,"maximum":65535};
+const schema52 = {"title":"DeviceCgroup","x-spec":"config-linux.md#configLinuxDeviceAllowedlist","type":"object","required":["allow"],"properties":{"allow":{"type":"boolean"},"type":{"type":"string"},"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"access":{"type":"string"}}};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.allow === undefined) && (missing0 = "allow")){
-validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate29.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.allow !== undefined){
 const _errs2 = errors;
 if(typeof data.allow !== "boolean"){
-validate36.errors = [{instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate29.errors = [{instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1977,7 +2496,7 @@ if(valid0){
 if(data.type !== undefined){
 const _errs4 = errors;
 if(typeof data.type !== "string"){
-validate36.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate29.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1991,18 +2510,18 @@ let data2 = data.major;
 const _errs6 = errors;
 const _errs7 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate36.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate29.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9223372036854776000 || isNaN(data2)){
-validate36.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate29.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data2 < -9223372036854776000 || isNaN(data2)){
-validate36.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate29.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2019,18 +2538,18 @@ let data3 = data.minor;
 const _errs9 = errors;
 const _errs10 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate36.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate29.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9223372036854776000 || isNaN(data3)){
-validate36.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate29.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data3 < -9223372036854776000 || isNaN(data3)){
-validate36.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate29.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2045,7 +2564,7 @@ if(valid0){
 if(data.access !== undefined){
 const _errs12 = errors;
 if(typeof data.access !== "string"){
-validate36.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate29.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -2060,50 +2579,50 @@ var valid0 = true;
 }
 }
 else {
-validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate36.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-const schema75 = {"title":"BlockIODeviceWeight","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"}}};
+const schema70 = {"title":"BlockIODeviceWeight","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"weight":{"$ref":"#/definitions/Uint16"},"leafWeight":{"$ref":"#/definitions/Uint16"}}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.major === undefined) && (missing0 = "major")) || ((data.minor === undefined) && (missing0 = "minor"))){
-validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate31.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.major !== undefined){
 let data0 = data.major;
-const _errs1 = errors;
 const _errs2 = errors;
+const _errs3 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate38.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate31.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs2){
+if(errors === _errs3){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9223372036854776000 || isNaN(data0)){
-validate38.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate31.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data0 < -9223372036854776000 || isNaN(data0)){
-validate38.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate31.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs1 === errors;
+var valid0 = _errs2 === errors;
 }
 else {
 var valid0 = true;
@@ -2111,27 +2630,27 @@ var valid0 = true;
 if(valid0){
 if(data.minor !== undefined){
 let data1 = data.minor;
-const _errs4 = errors;
 const _errs5 = errors;
+const _errs6 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate38.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate31.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs5){
+if(errors === _errs6){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9223372036854776000 || isNaN(data1)){
-validate38.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate31.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data1 < -9223372036854776000 || isNaN(data1)){
-validate38.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate31.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -2139,27 +2658,27 @@ var valid0 = true;
 if(valid0){
 if(data.weight !== undefined){
 let data2 = data.weight;
-const _errs7 = errors;
 const _errs8 = errors;
+const _errs9 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate38.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate31.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs8){
+if(errors === _errs9){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 65535 || isNaN(data2)){
-validate38.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate31.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate38.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate31.errors = [{instancePath:instancePath+"/weight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs7 === errors;
+var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
@@ -2167,33 +2686,215 @@ var valid0 = true;
 if(valid0){
 if(data.leafWeight !== undefined){
 let data3 = data.leafWeight;
-const _errs10 = errors;
 const _errs11 = errors;
+const _errs12 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate38.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate31.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs11){
+if(errors === _errs12){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 65535 || isNaN(data3)){
-validate38.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate31.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data3 < 0 || isNaN(data3)){
-validate38.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate31.errors = [{instancePath:instancePath+"/leafWeight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs10 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
 }
 }
 }
+}
+}
+}
+else {
+validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate31.errors = vErrors;
+return errors === 0;
+}
+
+const schema75 = {"title":"BlockIODeviceThrottle","x-spec":"config-linux.md#configLinuxBlockIO","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"rate":{"$ref":"#/definitions/Uint64"}}};
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.major === undefined) && (missing0 = "major")) || ((data.minor === undefined) && (missing0 = "minor"))){
+validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.major !== undefined){
+let data0 = data.major;
+const _errs2 = errors;
+const _errs3 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9223372036854776000 || isNaN(data0)){
+validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data0 < -9223372036854776000 || isNaN(data0)){
+validate33.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.minor !== undefined){
+let data1 = data.minor;
+const _errs5 = errors;
+const _errs6 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9223372036854776000 || isNaN(data1)){
+validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data1 < -9223372036854776000 || isNaN(data1)){
+validate33.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rate !== undefined){
+let data2 = data.rate;
+const _errs8 = errors;
+const _errs9 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate33.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs9){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 18446744073709552000 || isNaN(data2)){
+validate33.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate33.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+
+const schema83 = {"title":"RdmaLimit","x-spec":"config-linux.md#configLinuxRDMA","type":"object","properties":{"hcaHandles":{"$ref":"#/definitions/Uint32"},"hcaObjects":{"$ref":"#/definitions/Uint32"}}};
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.hcaHandles !== undefined){
+let data0 = data.hcaHandles;
+const _errs2 = errors;
+const _errs3 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate38.errors = [{instancePath:instancePath+"/hcaHandles",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 4294967295 || isNaN(data0)){
+validate38.errors = [{instancePath:instancePath+"/hcaHandles",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate38.errors = [{instancePath:instancePath+"/hcaHandles",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hcaObjects !== undefined){
+let data1 = data.hcaObjects;
+const _errs5 = errors;
+const _errs6 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate38.errors = [{instancePath:instancePath+"/hcaObjects",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 4294967295 || isNaN(data1)){
+validate38.errors = [{instancePath:instancePath+"/hcaObjects",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate38.errors = [{instancePath:instancePath+"/hcaObjects",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
 }
 }
 }
@@ -2206,119 +2907,10 @@ validate38.errors = vErrors;
 return errors === 0;
 }
 
-const schema80 = {"title":"BlockIODeviceThrottle","type":"object","required":["major","minor"],"properties":{"major":{"$ref":"#/definitions/Int64"},"minor":{"$ref":"#/definitions/Int64"},"rate":{"$ref":"#/definitions/Uint64"}}};
-
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.major === undefined) && (missing0 = "major")) || ((data.minor === undefined) && (missing0 = "minor"))){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-if(data.major !== undefined){
-let data0 = data.major;
-const _errs1 = errors;
-const _errs2 = errors;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate40.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9223372036854776000 || isNaN(data0)){
-validate40.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
-return false;
-}
-else {
-if(data0 < -9223372036854776000 || isNaN(data0)){
-validate40.errors = [{instancePath:instancePath+"/major",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.minor !== undefined){
-let data1 = data.minor;
-const _errs4 = errors;
-const _errs5 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate40.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs5){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 > 9223372036854776000 || isNaN(data1)){
-validate40.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
-return false;
-}
-else {
-if(data1 < -9223372036854776000 || isNaN(data1)){
-validate40.errors = [{instancePath:instancePath+"/minor",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.rate !== undefined){
-let data2 = data.rate;
-const _errs7 = errors;
-const _errs8 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate40.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs8){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 18446744073709552000 || isNaN(data2)){
-validate40.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
-return false;
-}
-else {
-if(data2 < 0 || isNaN(data2)){
-validate40.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate40.errors = vErrors;
-return errors === 0;
-}
-
 const pattern5 = new RegExp("^[1-9][0-9]*[KMG]B$", "u");
 const pattern3 = new RegExp(".{1,}", "u");
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -2332,8 +2924,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs5 = errors;
-if(!(validate36(data0[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate29(data0[i0], {instancePath:instancePath+"/devices/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs5 === errors;
@@ -2343,7 +2935,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2363,18 +2955,18 @@ let data3 = data2.limit;
 const _errs9 = errors;
 const _errs10 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate35.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9223372036854776000 || isNaN(data3)){
-validate35.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data3 < -9223372036854776000 || isNaN(data3)){
-validate35.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/limit",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2391,18 +2983,18 @@ let data4 = data2.reservation;
 const _errs12 = errors;
 const _errs13 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate35.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs13){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 9223372036854776000 || isNaN(data4)){
-validate35.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data4 < -9223372036854776000 || isNaN(data4)){
-validate35.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/reservation",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2419,18 +3011,18 @@ let data5 = data2.swap;
 const _errs15 = errors;
 const _errs16 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate35.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs16){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 9223372036854776000 || isNaN(data5)){
-validate35.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data5 < -9223372036854776000 || isNaN(data5)){
-validate35.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swap",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2447,18 +3039,18 @@ let data6 = data2.kernel;
 const _errs18 = errors;
 const _errs19 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate35.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs19){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 9223372036854776000 || isNaN(data6)){
-validate35.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data6 < -9223372036854776000 || isNaN(data6)){
-validate35.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernel",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2475,18 +3067,18 @@ let data7 = data2.kernelTCP;
 const _errs21 = errors;
 const _errs22 = errors;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate35.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs22){
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 9223372036854776000 || isNaN(data7)){
-validate35.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data7 < -9223372036854776000 || isNaN(data7)){
-validate35.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/kernelTCP",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2503,18 +3095,18 @@ let data8 = data2.swappiness;
 const _errs24 = errors;
 const _errs25 = errors;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate35.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs25){
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 > 18446744073709552000 || isNaN(data8)){
-validate35.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data8 < 0 || isNaN(data8)){
-validate35.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/memory/swappiness",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2529,7 +3121,7 @@ if(valid2){
 if(data2.disableOOMKiller !== undefined){
 const _errs27 = errors;
 if(typeof data2.disableOOMKiller !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/memory/disableOOMKiller",schemaPath:"#/properties/memory/properties/disableOOMKiller/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate28.errors = [{instancePath:instancePath+"/memory/disableOOMKiller",schemaPath:"#/properties/memory/properties/disableOOMKiller/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid2 = _errs27 === errors;
@@ -2541,7 +3133,7 @@ if(valid2){
 if(data2.useHierarchy !== undefined){
 const _errs29 = errors;
 if(typeof data2.useHierarchy !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/memory/useHierarchy",schemaPath:"#/properties/memory/properties/useHierarchy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate28.errors = [{instancePath:instancePath+"/memory/useHierarchy",schemaPath:"#/properties/memory/properties/useHierarchy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid2 = _errs29 === errors;
@@ -2553,7 +3145,7 @@ if(valid2){
 if(data2.checkBeforeUpdate !== undefined){
 const _errs31 = errors;
 if(typeof data2.checkBeforeUpdate !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/memory/checkBeforeUpdate",schemaPath:"#/properties/memory/properties/checkBeforeUpdate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate28.errors = [{instancePath:instancePath+"/memory/checkBeforeUpdate",schemaPath:"#/properties/memory/properties/checkBeforeUpdate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid2 = _errs31 === errors;
@@ -2571,7 +3163,7 @@ var valid2 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2591,18 +3183,18 @@ let data13 = data12.shares;
 const _errs36 = errors;
 const _errs37 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs37){
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 > 18446744073709552000 || isNaN(data13)){
-validate35.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data13 < 0 || isNaN(data13)){
-validate35.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/shares",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2619,18 +3211,18 @@ let data14 = data12.quota;
 const _errs39 = errors;
 const _errs40 = errors;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs40){
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 > 9223372036854776000 || isNaN(data14)){
-validate35.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data14 < -9223372036854776000 || isNaN(data14)){
-validate35.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/quota",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2647,18 +3239,18 @@ let data15 = data12.burst;
 const _errs42 = errors;
 const _errs43 = errors;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs43){
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 > 18446744073709552000 || isNaN(data15)){
-validate35.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data15 < 0 || isNaN(data15)){
-validate35.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/burst",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2675,18 +3267,18 @@ let data16 = data12.period;
 const _errs45 = errors;
 const _errs46 = errors;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs46){
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 > 18446744073709552000 || isNaN(data16)){
-validate35.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data16 < 0 || isNaN(data16)){
-validate35.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/period",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2703,18 +3295,18 @@ let data17 = data12.realtimeRuntime;
 const _errs48 = errors;
 const _errs49 = errors;
 if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs49){
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 > 9223372036854776000 || isNaN(data17)){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data17 < -9223372036854776000 || isNaN(data17)){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimeRuntime",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2731,18 +3323,18 @@ let data18 = data12.realtimePeriod;
 const _errs51 = errors;
 const _errs52 = errors;
 if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs52){
 if((typeof data18 == "number") && (isFinite(data18))){
 if(data18 > 18446744073709552000 || isNaN(data18)){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data18 < 0 || isNaN(data18)){
-validate35.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/realtimePeriod",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2757,7 +3349,7 @@ if(valid9){
 if(data12.cpus !== undefined){
 const _errs54 = errors;
 if(typeof data12.cpus !== "string"){
-validate35.errors = [{instancePath:instancePath+"/cpu/cpus",schemaPath:"#/properties/cpu/properties/cpus/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/cpus",schemaPath:"#/properties/cpu/properties/cpus/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid9 = _errs54 === errors;
@@ -2769,7 +3361,7 @@ if(valid9){
 if(data12.mems !== undefined){
 const _errs56 = errors;
 if(typeof data12.mems !== "string"){
-validate35.errors = [{instancePath:instancePath+"/cpu/mems",schemaPath:"#/properties/cpu/properties/mems/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/mems",schemaPath:"#/properties/cpu/properties/mems/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid9 = _errs56 === errors;
@@ -2783,18 +3375,18 @@ let data21 = data12.idle;
 const _errs58 = errors;
 const _errs59 = errors;
 if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-validate35.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs59){
 if((typeof data21 == "number") && (isFinite(data21))){
 if(data21 > 9223372036854776000 || isNaN(data21)){
-validate35.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data21 < -9223372036854776000 || isNaN(data21)){
-validate35.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/cpu/idle",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -2815,7 +3407,7 @@ var valid9 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/cpu",schemaPath:"#/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/cpu",schemaPath:"#/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2835,18 +3427,18 @@ let data23 = data22.weight;
 const _errs64 = errors;
 const _errs65 = errors;
 if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-validate35.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs65){
 if((typeof data23 == "number") && (isFinite(data23))){
 if(data23 > 65535 || isNaN(data23)){
-validate35.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data23 < 0 || isNaN(data23)){
-validate35.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/weight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2863,18 +3455,18 @@ let data24 = data22.leafWeight;
 const _errs67 = errors;
 const _errs68 = errors;
 if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-validate35.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs68){
 if((typeof data24 == "number") && (isFinite(data24))){
 if(data24 > 65535 || isNaN(data24)){
-validate35.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data24 < 0 || isNaN(data24)){
-validate35.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/leafWeight",schemaPath:"#/definitions/Uint16/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2895,8 +3487,8 @@ var valid20 = true;
 const len1 = data25.length;
 for(let i1=0; i1<len1; i1++){
 const _errs72 = errors;
-if(!(validate38(data25[i1], {instancePath:instancePath+"/blockIO/weightDevice/" + i1,parentData:data25,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate31(data25[i1], {instancePath:instancePath+"/blockIO/weightDevice/" + i1,parentData:data25,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 var valid20 = _errs72 === errors;
@@ -2906,7 +3498,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO/weightDevice",schemaPath:"#/properties/blockIO/properties/weightDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/weightDevice",schemaPath:"#/properties/blockIO/properties/weightDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2925,8 +3517,8 @@ var valid21 = true;
 const len2 = data27.length;
 for(let i2=0; i2<len2; i2++){
 const _errs75 = errors;
-if(!(validate40(data27[i2], {instancePath:instancePath+"/blockIO/throttleReadBpsDevice/" + i2,parentData:data27,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate33(data27[i2], {instancePath:instancePath+"/blockIO/throttleReadBpsDevice/" + i2,parentData:data27,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 var valid21 = _errs75 === errors;
@@ -2936,7 +3528,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO/throttleReadBpsDevice",schemaPath:"#/properties/blockIO/properties/throttleReadBpsDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/throttleReadBpsDevice",schemaPath:"#/properties/blockIO/properties/throttleReadBpsDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2955,8 +3547,8 @@ var valid22 = true;
 const len3 = data29.length;
 for(let i3=0; i3<len3; i3++){
 const _errs78 = errors;
-if(!(validate40(data29[i3], {instancePath:instancePath+"/blockIO/throttleWriteBpsDevice/" + i3,parentData:data29,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate33(data29[i3], {instancePath:instancePath+"/blockIO/throttleWriteBpsDevice/" + i3,parentData:data29,parentDataProperty:i3,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 var valid22 = _errs78 === errors;
@@ -2966,7 +3558,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO/throttleWriteBpsDevice",schemaPath:"#/properties/blockIO/properties/throttleWriteBpsDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/throttleWriteBpsDevice",schemaPath:"#/properties/blockIO/properties/throttleWriteBpsDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2985,8 +3577,8 @@ var valid23 = true;
 const len4 = data31.length;
 for(let i4=0; i4<len4; i4++){
 const _errs81 = errors;
-if(!(validate40(data31[i4], {instancePath:instancePath+"/blockIO/throttleReadIOPSDevice/" + i4,parentData:data31,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate33(data31[i4], {instancePath:instancePath+"/blockIO/throttleReadIOPSDevice/" + i4,parentData:data31,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 var valid23 = _errs81 === errors;
@@ -2996,7 +3588,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO/throttleReadIOPSDevice",schemaPath:"#/properties/blockIO/properties/throttleReadIOPSDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/throttleReadIOPSDevice",schemaPath:"#/properties/blockIO/properties/throttleReadIOPSDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -3015,8 +3607,8 @@ var valid24 = true;
 const len5 = data33.length;
 for(let i5=0; i5<len5; i5++){
 const _errs84 = errors;
-if(!(validate40(data33[i5], {instancePath:instancePath+"/blockIO/throttleWriteIOPSDevice/" + i5,parentData:data33,parentDataProperty:i5,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate33(data33[i5], {instancePath:instancePath+"/blockIO/throttleWriteIOPSDevice/" + i5,parentData:data33,parentDataProperty:i5,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 var valid24 = _errs84 === errors;
@@ -3026,7 +3618,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO/throttleWriteIOPSDevice",schemaPath:"#/properties/blockIO/properties/throttleWriteIOPSDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO/throttleWriteIOPSDevice",schemaPath:"#/properties/blockIO/properties/throttleWriteIOPSDevice/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -3043,7 +3635,7 @@ var valid17 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/blockIO",schemaPath:"#/properties/blockIO/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/blockIO",schemaPath:"#/properties/blockIO/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -3067,26 +3659,26 @@ if(errors === _errs88){
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 let missing0;
 if(((data36.pageSize === undefined) && (missing0 = "pageSize")) || ((data36.limit === undefined) && (missing0 = "limit"))){
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6,schemaPath:"#/properties/hugepageLimits/items/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6,schemaPath:"#/properties/hugepageLimits/items/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data36.pageSize !== undefined){
 let data37 = data36.pageSize;
-const _errs90 = errors;
-if(errors === _errs90){
+const _errs91 = errors;
+if(errors === _errs91){
 if(typeof data37 === "string"){
 if(!pattern5.test(data37)){
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/pageSize",schemaPath:"#/properties/hugepageLimits/items/properties/pageSize/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*[KMG]B$"},message:"must match pattern \""+"^[1-9][0-9]*[KMG]B$"+"\""}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/pageSize",schemaPath:"#/properties/hugepageLimits/items/properties/pageSize/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*[KMG]B$"},message:"must match pattern \""+"^[1-9][0-9]*[KMG]B$"+"\""}];
 return false;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/pageSize",schemaPath:"#/properties/hugepageLimits/items/properties/pageSize/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/pageSize",schemaPath:"#/properties/hugepageLimits/items/properties/pageSize/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
-var valid26 = _errs90 === errors;
+var valid26 = _errs91 === errors;
 }
 else {
 var valid26 = true;
@@ -3094,27 +3686,27 @@ var valid26 = true;
 if(valid26){
 if(data36.limit !== undefined){
 let data38 = data36.limit;
-const _errs92 = errors;
 const _errs93 = errors;
+const _errs94 = errors;
 if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs93){
+if(errors === _errs94){
 if((typeof data38 == "number") && (isFinite(data38))){
 if(data38 > 18446744073709552000 || isNaN(data38)){
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
 return false;
 }
 else {
 if(data38 < 0 || isNaN(data38)){
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6+"/limit",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid26 = _errs92 === errors;
+var valid26 = _errs93 === errors;
 }
 else {
 var valid26 = true;
@@ -3123,7 +3715,7 @@ var valid26 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6,schemaPath:"#/properties/hugepageLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits/" + i6,schemaPath:"#/properties/hugepageLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -3134,7 +3726,7 @@ break;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/hugepageLimits",schemaPath:"#/properties/hugepageLimits/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/hugepageLimits",schemaPath:"#/properties/hugepageLimits/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -3146,32 +3738,32 @@ var valid0 = true;
 if(valid0){
 if(data.network !== undefined){
 let data39 = data.network;
-const _errs95 = errors;
-if(errors === _errs95){
+const _errs96 = errors;
+if(errors === _errs96){
 if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 if(data39.classID !== undefined){
 let data40 = data39.classID;
-const _errs98 = errors;
 const _errs99 = errors;
+const _errs100 = errors;
 if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){
-validate35.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs99){
+if(errors === _errs100){
 if((typeof data40 == "number") && (isFinite(data40))){
 if(data40 > 4294967295 || isNaN(data40)){
-validate35.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate28.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data40 < 0 || isNaN(data40)){
-validate35.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/network/classID",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid28 = _errs98 === errors;
+var valid28 = _errs99 === errors;
 }
 else {
 var valid28 = true;
@@ -3179,29 +3771,29 @@ var valid28 = true;
 if(valid28){
 if(data39.priorities !== undefined){
 let data41 = data39.priorities;
-const _errs101 = errors;
-if(errors === _errs101){
+const _errs102 = errors;
+if(errors === _errs102){
 if(Array.isArray(data41)){
 var valid30 = true;
 const len7 = data41.length;
 for(let i7=0; i7<len7; i7++){
 let data42 = data41[i7];
-const _errs103 = errors;
-if(errors === _errs103){
+const _errs104 = errors;
+if(errors === _errs104){
 if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
 let missing1;
 if(((data42.name === undefined) && (missing1 = "name")) || ((data42.priority === undefined) && (missing1 = "priority"))){
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7,schemaPath:"#/properties/network/properties/priorities/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7,schemaPath:"#/properties/network/properties/priorities/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 if(data42.name !== undefined){
-const _errs105 = errors;
+const _errs107 = errors;
 if(typeof data42.name !== "string"){
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/name",schemaPath:"#/properties/network/properties/priorities/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/name",schemaPath:"#/properties/network/properties/priorities/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid31 = _errs105 === errors;
+var valid31 = _errs107 === errors;
 }
 else {
 var valid31 = true;
@@ -3209,27 +3801,27 @@ var valid31 = true;
 if(valid31){
 if(data42.priority !== undefined){
 let data44 = data42.priority;
-const _errs107 = errors;
-const _errs108 = errors;
+const _errs109 = errors;
+const _errs110 = errors;
 if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs108){
+if(errors === _errs110){
 if((typeof data44 == "number") && (isFinite(data44))){
 if(data44 > 4294967295 || isNaN(data44)){
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data44 < 0 || isNaN(data44)){
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7+"/priority",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid31 = _errs107 === errors;
+var valid31 = _errs109 === errors;
 }
 else {
 var valid31 = true;
@@ -3238,22 +3830,22 @@ var valid31 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/network/priorities/" + i7,schemaPath:"#/properties/network/properties/priorities/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities/" + i7,schemaPath:"#/properties/network/properties/priorities/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid30 = _errs103 === errors;
+var valid30 = _errs104 === errors;
 if(!valid30){
 break;
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/network/priorities",schemaPath:"#/properties/network/properties/priorities/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate28.errors = [{instancePath:instancePath+"/network/priorities",schemaPath:"#/properties/network/properties/priorities/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid28 = _errs101 === errors;
+var valid28 = _errs102 === errors;
 }
 else {
 var valid28 = true;
@@ -3261,11 +3853,11 @@ var valid28 = true;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs95 === errors;
+var valid0 = _errs96 === errors;
 }
 else {
 var valid0 = true;
@@ -3273,31 +3865,31 @@ var valid0 = true;
 if(valid0){
 if(data.pids !== undefined){
 let data45 = data.pids;
-const _errs110 = errors;
-if(errors === _errs110){
+const _errs112 = errors;
+if(errors === _errs112){
 if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
 let missing2;
 if((data45.limit === undefined) && (missing2 = "limit")){
-validate35.errors = [{instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate28.errors = [{instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 if(data45.limit !== undefined){
 let data46 = data45.limit;
-const _errs114 = errors;
+const _errs116 = errors;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-validate35.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs114){
+if(errors === _errs116){
 if((typeof data46 == "number") && (isFinite(data46))){
 if(data46 > 9223372036854776000 || isNaN(data46)){
-validate35.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
 return false;
 }
 else {
 if(data46 < -9223372036854776000 || isNaN(data46)){
-validate35.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
+validate28.errors = [{instancePath:instancePath+"/pids/limit",schemaPath:"#/definitions/Int64/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000"}];
 return false;
 }
 }
@@ -3307,11 +3899,11 @@ return false;
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs110 === errors;
+var valid0 = _errs112 === errors;
 }
 else {
 var valid0 = true;
@@ -3319,120 +3911,58 @@ var valid0 = true;
 if(valid0){
 if(data.rdma !== undefined){
 let data47 = data.rdma;
-const _errs116 = errors;
-if(errors === _errs116){
+const _errs118 = errors;
+if(errors === _errs118){
 if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
 for(const key0 in data47){
-let data48 = data47[key0];
-const _errs120 = errors;
-if(errors === _errs120){
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.hcaHandles !== undefined){
-let data49 = data48.hcaHandles;
-const _errs122 = errors;
 const _errs123 = errors;
-if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaHandles",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
+if(!(validate38(data47[key0], {instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data47,parentDataProperty:key0,rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
 }
-if(errors === _errs123){
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 > 4294967295 || isNaN(data49)){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaHandles",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data49 < 0 || isNaN(data49)){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaHandles",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid36 = _errs122 === errors;
-}
-else {
-var valid36 = true;
-}
-if(valid36){
-if(data48.hcaObjects !== undefined){
-let data50 = data48.hcaObjects;
-const _errs125 = errors;
-const _errs126 = errors;
-if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaObjects",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs126){
-if((typeof data50 == "number") && (isFinite(data50))){
-if(data50 > 4294967295 || isNaN(data50)){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaObjects",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data50 < 0 || isNaN(data50)){
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/hcaObjects",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid36 = _errs125 === errors;
-}
-else {
-var valid36 = true;
-}
-}
-}
-else {
-validate35.errors = [{instancePath:instancePath+"/rdma/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rdma/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid35 = _errs120 === errors;
+var valid35 = _errs123 === errors;
 if(!valid35){
 break;
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/rdma",schemaPath:"#/properties/rdma/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/rdma",schemaPath:"#/properties/rdma/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs116 === errors;
+var valid0 = _errs118 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.unified !== undefined){
-let data51 = data.unified;
-const _errs128 = errors;
-const _errs129 = errors;
-if(errors === _errs129){
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-var valid40 = true;
-for(const key1 in data51){
+let data49 = data.unified;
+const _errs124 = errors;
+if(errors === _errs124){
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+var valid36 = true;
+for(const key1 in data49){
 if(pattern3.test(key1)){
-const _errs132 = errors;
-if(typeof data51[key1] !== "string"){
-validate35.errors = [{instancePath:instancePath+"/unified/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+const _errs128 = errors;
+if(typeof data49[key1] !== "string"){
+validate28.errors = [{instancePath:instancePath+"/unified/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/unified/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid40 = _errs132 === errors;
-if(!valid40){
+var valid36 = _errs128 === errors;
+if(!valid36){
 break;
 }
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/unified",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath:instancePath+"/unified",schemaPath:"#/properties/unified/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs128 === errors;
+var valid0 = _errs124 === errors;
 }
 else {
 var valid0 = true;
@@ -3447,25 +3977,25 @@ var valid0 = true;
 }
 }
 else {
-validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate35.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
-const schema93 = {"title":"Seccomp","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["defaultAction"],"properties":{"defaultAction":{"$ref":"#/definitions/SeccompAction"},"defaultErrnoRet":{"$ref":"#/definitions/Uint32"},"architectures":{"type":"array","items":{"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]}},"flags":{"type":"array","items":{"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string"},"listenerMetadata":{"type":"string"},"syscalls":{"type":"array","items":{"title":"Syscall","type":"object","required":["names","action"],"properties":{"names":{"type":"array","items":{"type":"string"},"minItems":1},"action":{"$ref":"#/definitions/SeccompAction"},"errnoRet":{"$ref":"#/definitions/Uint32"},"args":{"type":"array","items":{"title":"SyscallArg","type":"object","required":["index","value","op"],"properties":{"index":{"$ref":"#/definitions/Uint32"},"value":{"$ref":"#/definitions/Uint64"},"valueTwo":{"$ref":"#/definitions/Uint64"},"op":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}}}}}};
-const schema94 = {"type":"string","enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]};
+const schema86 = {"title":"Seccomp","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["defaultAction"],"properties":{"defaultAction":{"$ref":"#/definitions/SeccompAction"},"defaultErrnoRet":{"$ref":"#/definitions/Uint32"},"architectures":{"type":"array","items":{"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]}},"flags":{"type":"array","items":{"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string"},"listenerMetadata":{"type":"string"},"syscalls":{"type":"array","items":{"title":"Syscall","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["names","action"],"properties":{"names":{"type":"array","items":{"type":"string"},"minItems":1},"action":{"$ref":"#/definitions/SeccompAction"},"errnoRet":{"$ref":"#/definitions/Uint32"},"args":{"type":"array","items":{"title":"SyscallArg","x-spec":"config-linux.md#configLinuxSeccomp","type":"object","required":["index","value","op"],"properties":{"index":{"$ref":"#/definitions/Uint32"},"value":{"$ref":"#/definitions/Uint64"},"valueTwo":{"$ref":"#/definitions/Uint64"},"op":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}}}}}};
+const schema87 = {"x-spec":"config-linux.md#configLinuxSeccomp","type":"string","enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.defaultAction === undefined) && (missing0 = "defaultAction")){
-validate46.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate41.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -3473,11 +4003,11 @@ if(data.defaultAction !== undefined){
 let data0 = data.defaultAction;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate46.errors = [{instancePath:instancePath+"/defaultAction",schemaPath:"#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/defaultAction",schemaPath:"#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((((data0 === "SCMP_ACT_KILL") || (data0 === "SCMP_ACT_KILL_PROCESS")) || (data0 === "SCMP_ACT_KILL_THREAD")) || (data0 === "SCMP_ACT_TRAP")) || (data0 === "SCMP_ACT_ERRNO")) || (data0 === "SCMP_ACT_TRACE")) || (data0 === "SCMP_ACT_ALLOW")) || (data0 === "SCMP_ACT_LOG")) || (data0 === "SCMP_ACT_NOTIFY"))){
-validate46.errors = [{instancePath:instancePath+"/defaultAction",schemaPath:"#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema94.enum},message:"must be equal to one of the allowed values"}];
+validate41.errors = [{instancePath:instancePath+"/defaultAction",schemaPath:"#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema87.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -3488,27 +4018,27 @@ var valid0 = true;
 if(valid0){
 if(data.defaultErrnoRet !== undefined){
 let data1 = data.defaultErrnoRet;
-const _errs5 = errors;
 const _errs6 = errors;
+const _errs7 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate46.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate41.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs6){
+if(errors === _errs7){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 4294967295 || isNaN(data1)){
-validate46.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate41.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate46.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate41.errors = [{instancePath:instancePath+"/defaultErrnoRet",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid0 = _errs5 === errors;
+var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
@@ -3516,34 +4046,34 @@ var valid0 = true;
 if(valid0){
 if(data.architectures !== undefined){
 let data2 = data.architectures;
-const _errs8 = errors;
-if(errors === _errs8){
+const _errs9 = errors;
+if(errors === _errs9){
 if(Array.isArray(data2)){
 var valid3 = true;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
-const _errs10 = errors;
+const _errs11 = errors;
 if(typeof data3 !== "string"){
-validate46.errors = [{instancePath:instancePath+"/architectures/" + i0,schemaPath:"#/properties/architectures/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/architectures/" + i0,schemaPath:"#/properties/architectures/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((((((((((((((((((data3 === "SCMP_ARCH_X86") || (data3 === "SCMP_ARCH_X86_64")) || (data3 === "SCMP_ARCH_X32")) || (data3 === "SCMP_ARCH_ARM")) || (data3 === "SCMP_ARCH_AARCH64")) || (data3 === "SCMP_ARCH_LOONGARCH64")) || (data3 === "SCMP_ARCH_M68K")) || (data3 === "SCMP_ARCH_MIPS")) || (data3 === "SCMP_ARCH_MIPS64")) || (data3 === "SCMP_ARCH_MIPS64N32")) || (data3 === "SCMP_ARCH_MIPSEL")) || (data3 === "SCMP_ARCH_MIPSEL64")) || (data3 === "SCMP_ARCH_MIPSEL64N32")) || (data3 === "SCMP_ARCH_PPC")) || (data3 === "SCMP_ARCH_PPC64")) || (data3 === "SCMP_ARCH_PPC64LE")) || (data3 === "SCMP_ARCH_S390")) || (data3 === "SCMP_ARCH_S390X")) || (data3 === "SCMP_ARCH_SH")) || (data3 === "SCMP_ARCH_SHEB")) || (data3 === "SCMP_ARCH_PARISC")) || (data3 === "SCMP_ARCH_PARISC64")) || (data3 === "SCMP_ARCH_RISCV64"))){
-validate46.errors = [{instancePath:instancePath+"/architectures/" + i0,schemaPath:"#/properties/architectures/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.architectures.items.enum},message:"must be equal to one of the allowed values"}];
+validate41.errors = [{instancePath:instancePath+"/architectures/" + i0,schemaPath:"#/properties/architectures/items/enum",keyword:"enum",params:{allowedValues: schema86.properties.architectures.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid3 = _errs10 === errors;
+var valid3 = _errs11 === errors;
 if(!valid3){
 break;
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/architectures",schemaPath:"#/properties/architectures/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate41.errors = [{instancePath:instancePath+"/architectures",schemaPath:"#/properties/architectures/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid0 = _errs8 === errors;
+var valid0 = _errs9 === errors;
 }
 else {
 var valid0 = true;
@@ -3551,58 +4081,58 @@ var valid0 = true;
 if(valid0){
 if(data.flags !== undefined){
 let data4 = data.flags;
-const _errs12 = errors;
-if(errors === _errs12){
+const _errs13 = errors;
+if(errors === _errs13){
 if(Array.isArray(data4)){
 var valid4 = true;
 const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
-const _errs14 = errors;
+const _errs15 = errors;
 if(typeof data5 !== "string"){
-validate46.errors = [{instancePath:instancePath+"/flags/" + i1,schemaPath:"#/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/flags/" + i1,schemaPath:"#/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((((data5 === "SECCOMP_FILTER_FLAG_TSYNC") || (data5 === "SECCOMP_FILTER_FLAG_LOG")) || (data5 === "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) || (data5 === "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))){
-validate46.errors = [{instancePath:instancePath+"/flags/" + i1,schemaPath:"#/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema93.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
+validate41.errors = [{instancePath:instancePath+"/flags/" + i1,schemaPath:"#/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema86.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid4 = _errs14 === errors;
+var valid4 = _errs15 === errors;
 if(!valid4){
 break;
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate41.errors = [{instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid0 = _errs12 === errors;
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.listenerPath !== undefined){
-const _errs16 = errors;
+const _errs17 = errors;
 if(typeof data.listenerPath !== "string"){
-validate46.errors = [{instancePath:instancePath+"/listenerPath",schemaPath:"#/properties/listenerPath/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/listenerPath",schemaPath:"#/properties/listenerPath/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs16 === errors;
+var valid0 = _errs17 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.listenerMetadata !== undefined){
-const _errs18 = errors;
+const _errs19 = errors;
 if(typeof data.listenerMetadata !== "string"){
-validate46.errors = [{instancePath:instancePath+"/listenerMetadata",schemaPath:"#/properties/listenerMetadata/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/listenerMetadata",schemaPath:"#/properties/listenerMetadata/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs18 === errors;
+var valid0 = _errs19 === errors;
 }
 else {
 var valid0 = true;
@@ -3610,41 +4140,41 @@ var valid0 = true;
 if(valid0){
 if(data.syscalls !== undefined){
 let data8 = data.syscalls;
-const _errs20 = errors;
-if(errors === _errs20){
+const _errs21 = errors;
+if(errors === _errs21){
 if(Array.isArray(data8)){
 var valid5 = true;
 const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
 let data9 = data8[i2];
-const _errs22 = errors;
-if(errors === _errs22){
+const _errs23 = errors;
+if(errors === _errs23){
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 let missing1;
 if(((data9.names === undefined) && (missing1 = "names")) || ((data9.action === undefined) && (missing1 = "action"))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2,schemaPath:"#/properties/syscalls/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2,schemaPath:"#/properties/syscalls/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 if(data9.names !== undefined){
 let data10 = data9.names;
-const _errs24 = errors;
-if(errors === _errs24){
+const _errs26 = errors;
+if(errors === _errs26){
 if(Array.isArray(data10)){
 if(data10.length < 1){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names",schemaPath:"#/properties/syscalls/items/properties/names/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names",schemaPath:"#/properties/syscalls/items/properties/names/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
 var valid7 = true;
 const len3 = data10.length;
 for(let i3=0; i3<len3; i3++){
-const _errs26 = errors;
+const _errs28 = errors;
 if(typeof data10[i3] !== "string"){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names/" + i3,schemaPath:"#/properties/syscalls/items/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names/" + i3,schemaPath:"#/properties/syscalls/items/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid7 = _errs26 === errors;
+var valid7 = _errs28 === errors;
 if(!valid7){
 break;
 }
@@ -3652,11 +4182,11 @@ break;
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names",schemaPath:"#/properties/syscalls/items/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/names",schemaPath:"#/properties/syscalls/items/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid6 = _errs24 === errors;
+var valid6 = _errs26 === errors;
 }
 else {
 var valid6 = true;
@@ -3664,16 +4194,16 @@ var valid6 = true;
 if(valid6){
 if(data9.action !== undefined){
 let data12 = data9.action;
-const _errs28 = errors;
+const _errs30 = errors;
 if(typeof data12 !== "string"){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/action",schemaPath:"#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/action",schemaPath:"#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((((data12 === "SCMP_ACT_KILL") || (data12 === "SCMP_ACT_KILL_PROCESS")) || (data12 === "SCMP_ACT_KILL_THREAD")) || (data12 === "SCMP_ACT_TRAP")) || (data12 === "SCMP_ACT_ERRNO")) || (data12 === "SCMP_ACT_TRACE")) || (data12 === "SCMP_ACT_ALLOW")) || (data12 === "SCMP_ACT_LOG")) || (data12 === "SCMP_ACT_NOTIFY"))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/action",schemaPath:"#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema94.enum},message:"must be equal to one of the allowed values"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/action",schemaPath:"#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema87.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid6 = _errs28 === errors;
+var valid6 = _errs30 === errors;
 }
 else {
 var valid6 = true;
@@ -3681,169 +4211,24 @@ var valid6 = true;
 if(valid6){
 if(data9.errnoRet !== undefined){
 let data13 = data9.errnoRet;
-const _errs31 = errors;
-const _errs32 = errors;
+const _errs34 = errors;
+const _errs35 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs32){
+if(errors === _errs35){
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 > 4294967295 || isNaN(data13)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data13 < 0 || isNaN(data13)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/errnoRet",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
-}
-}
-var valid6 = _errs31 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data9.args !== undefined){
-let data14 = data9.args;
-const _errs34 = errors;
-if(errors === _errs34){
-if(Array.isArray(data14)){
-var valid10 = true;
-const len4 = data14.length;
-for(let i4=0; i4<len4; i4++){
-let data15 = data14[i4];
-const _errs36 = errors;
-if(errors === _errs36){
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing2;
-if((((data15.index === undefined) && (missing2 = "index")) || ((data15.value === undefined) && (missing2 = "value"))) || ((data15.op === undefined) && (missing2 = "op"))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4,schemaPath:"#/properties/syscalls/items/properties/args/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
-return false;
-}
-else {
-if(data15.index !== undefined){
-let data16 = data15.index;
-const _errs38 = errors;
-const _errs39 = errors;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs39){
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 4294967295 || isNaN(data16)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data16 < 0 || isNaN(data16)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid11 = _errs38 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data15.value !== undefined){
-let data17 = data15.value;
-const _errs41 = errors;
-const _errs42 = errors;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs42){
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 18446744073709552000 || isNaN(data17)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
-return false;
-}
-else {
-if(data17 < 0 || isNaN(data17)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid11 = _errs41 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data15.valueTwo !== undefined){
-let data18 = data15.valueTwo;
-const _errs44 = errors;
-const _errs45 = errors;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs45){
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 18446744073709552000 || isNaN(data18)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
-return false;
-}
-else {
-if(data18 < 0 || isNaN(data18)){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid11 = _errs44 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data15.op !== undefined){
-let data19 = data15.op;
-const _errs47 = errors;
-if(typeof data19 !== "string"){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/op",schemaPath:"#/properties/syscalls/items/properties/args/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if(!(((((((data19 === "SCMP_CMP_NE") || (data19 === "SCMP_CMP_LT")) || (data19 === "SCMP_CMP_LE")) || (data19 === "SCMP_CMP_EQ")) || (data19 === "SCMP_CMP_GE")) || (data19 === "SCMP_CMP_GT")) || (data19 === "SCMP_CMP_MASKED_EQ"))){
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/op",schemaPath:"#/properties/syscalls/items/properties/args/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema93.properties.syscalls.items.properties.args.items.properties.op.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid11 = _errs47 === errors;
-}
-else {
-var valid11 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4,schemaPath:"#/properties/syscalls/items/properties/args/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid10 = _errs36 === errors;
-if(!valid10){
-break;
-}
-}
-}
-else {
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args",schemaPath:"#/properties/syscalls/items/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
 }
 }
 var valid6 = _errs34 === errors;
@@ -3851,28 +4236,173 @@ var valid6 = _errs34 === errors;
 else {
 var valid6 = true;
 }
+if(valid6){
+if(data9.args !== undefined){
+let data14 = data9.args;
+const _errs37 = errors;
+if(errors === _errs37){
+if(Array.isArray(data14)){
+var valid10 = true;
+const len4 = data14.length;
+for(let i4=0; i4<len4; i4++){
+let data15 = data14[i4];
+const _errs39 = errors;
+if(errors === _errs39){
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing2;
+if((((data15.index === undefined) && (missing2 = "index")) || ((data15.value === undefined) && (missing2 = "value"))) || ((data15.op === undefined) && (missing2 = "op"))){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4,schemaPath:"#/properties/syscalls/items/properties/args/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+if(data15.index !== undefined){
+let data16 = data15.index;
+const _errs42 = errors;
+const _errs43 = errors;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs43){
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 4294967295 || isNaN(data16)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+return false;
+}
+else {
+if(data16 < 0 || isNaN(data16)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/index",schemaPath:"#/definitions/Uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid11 = _errs42 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data15.value !== undefined){
+let data17 = data15.value;
+const _errs45 = errors;
+const _errs46 = errors;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs46){
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 18446744073709552000 || isNaN(data17)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+return false;
+}
+else {
+if(data17 < 0 || isNaN(data17)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/value",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid11 = _errs45 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data15.valueTwo !== undefined){
+let data18 = data15.valueTwo;
+const _errs48 = errors;
+const _errs49 = errors;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs49){
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 18446744073709552000 || isNaN(data18)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000"}];
+return false;
+}
+else {
+if(data18 < 0 || isNaN(data18)){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/valueTwo",schemaPath:"#/definitions/Uint64/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid11 = _errs48 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data15.op !== undefined){
+let data19 = data15.op;
+const _errs51 = errors;
+if(typeof data19 !== "string"){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/op",schemaPath:"#/properties/syscalls/items/properties/args/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!(((((((data19 === "SCMP_CMP_NE") || (data19 === "SCMP_CMP_LT")) || (data19 === "SCMP_CMP_LE")) || (data19 === "SCMP_CMP_EQ")) || (data19 === "SCMP_CMP_GE")) || (data19 === "SCMP_CMP_GT")) || (data19 === "SCMP_CMP_MASKED_EQ"))){
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4+"/op",schemaPath:"#/properties/syscalls/items/properties/args/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema86.properties.syscalls.items.properties.args.items.properties.op.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid11 = _errs51 === errors;
+}
+else {
+var valid11 = true;
+}
 }
 }
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/syscalls/" + i2,schemaPath:"#/properties/syscalls/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args/" + i4,schemaPath:"#/properties/syscalls/items/properties/args/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs22 === errors;
+var valid10 = _errs39 === errors;
+if(!valid10){
+break;
+}
+}
+}
+else {
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2+"/args",schemaPath:"#/properties/syscalls/items/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid6 = _errs37 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate41.errors = [{instancePath:instancePath+"/syscalls/" + i2,schemaPath:"#/properties/syscalls/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid5 = _errs23 === errors;
 if(!valid5){
 break;
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/syscalls",schemaPath:"#/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate41.errors = [{instancePath:instancePath+"/syscalls",schemaPath:"#/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid0 = _errs20 === errors;
+var valid0 = _errs21 === errors;
 }
 else {
 var valid0 = true;
@@ -3886,17 +4416,17 @@ var valid0 = true;
 }
 }
 else {
-validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate46.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
 const pattern7 = new RegExp("^MB:[^\\n]*$", "u");
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -3916,7 +4446,7 @@ if(errors === _errs6){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing0;
 if((data1.type === undefined) && (missing0 = "type")){
-validate27.errors = [{instancePath:instancePath+"/namespaces/" + i0,schemaPath:"#/definitions/Namespace/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces/" + i0,schemaPath:"#/definitions/Namespace/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -3924,11 +4454,11 @@ if(data1.type !== undefined){
 let data2 = data1.type;
 const _errs9 = errors;
 if(typeof data2 !== "string"){
-validate27.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/type",schemaPath:"#/definitions/Namespace/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/type",schemaPath:"#/definitions/Namespace/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((((((((data2 === "pid") || (data2 === "network")) || (data2 === "mount")) || (data2 === "ipc")) || (data2 === "uts")) || (data2 === "user")) || (data2 === "cgroup")) || (data2 === "time"))){
-validate27.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/type",schemaPath:"#/definitions/Namespace/properties/type/enum",keyword:"enum",params:{allowedValues: schema47.properties.type.enum},message:"must be equal to one of the allowed values"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/type",schemaPath:"#/definitions/Namespace/properties/type/enum",keyword:"enum",params:{allowedValues: schema41.properties.type.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid3 = _errs9 === errors;
@@ -3940,7 +4470,7 @@ if(valid3){
 if(data1.path !== undefined){
 const _errs11 = errors;
 if(typeof data1.path !== "string"){
-validate27.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/path",schemaPath:"#/definitions/Namespace/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces/" + i0+"/path",schemaPath:"#/definitions/Namespace/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid3 = _errs11 === errors;
@@ -3952,7 +4482,7 @@ var valid3 = true;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/namespaces/" + i0,schemaPath:"#/definitions/Namespace/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces/" + i0,schemaPath:"#/definitions/Namespace/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -3963,7 +4493,7 @@ break;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -3993,7 +4523,7 @@ break;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/uidMappings",schemaPath:"#/properties/uidMappings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/uidMappings",schemaPath:"#/properties/uidMappings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -4023,7 +4553,7 @@ break;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/gidMappings",schemaPath:"#/properties/gidMappings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/gidMappings",schemaPath:"#/properties/gidMappings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -4040,8 +4570,8 @@ if(errors === _errs21){
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.boottime !== undefined){
 const _errs24 = errors;
-if(!(validate30(data8.boottime, {instancePath:instancePath+"/timeOffsets/boottime",parentData:data8,parentDataProperty:"boottime",rootData}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate23(data8.boottime, {instancePath:instancePath+"/timeOffsets/boottime",parentData:data8,parentDataProperty:"boottime",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs24 === errors;
@@ -4052,8 +4582,8 @@ var valid6 = true;
 if(valid6){
 if(data8.monotonic !== undefined){
 const _errs25 = errors;
-if(!(validate30(data8.monotonic, {instancePath:instancePath+"/timeOffsets/monotonic",parentData:data8,parentDataProperty:"monotonic",rootData}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate23(data8.monotonic, {instancePath:instancePath+"/timeOffsets/monotonic",parentData:data8,parentDataProperty:"monotonic",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs25 === errors;
@@ -4064,7 +4594,7 @@ var valid6 = true;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/timeOffsets",schemaPath:"#/properties/timeOffsets/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/timeOffsets",schemaPath:"#/properties/timeOffsets/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -4083,8 +4613,8 @@ var valid7 = true;
 const len3 = data11.length;
 for(let i3=0; i3<len3; i3++){
 const _errs29 = errors;
-if(!(validate33(data11[i3], {instancePath:instancePath+"/devices/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate26(data11[i3], {instancePath:instancePath+"/devices/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid7 = _errs29 === errors;
@@ -4094,7 +4624,7 @@ break;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -4111,29 +4641,30 @@ if(errors === _errs30){
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key0 in data13){
 let data14 = data13[key0];
-const _errs34 = errors;
-if(errors === _errs34){
+const _errs35 = errors;
+const _errs36 = errors;
+if(errors === _errs36){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.name !== undefined){
 if(typeof data14.name !== "string"){
-validate27.errors = [{instancePath:instancePath+"/netDevices/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/netDevices/additionalProperties/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/netDevices/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/definitions/NetDevice/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/netDevices/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/netDevices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/netDevices/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/NetDevice/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid8 = _errs34 === errors;
+var valid8 = _errs35 === errors;
 if(!valid8){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/netDevices",schemaPath:"#/properties/netDevices/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/netDevices",schemaPath:"#/properties/netDevices/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -4144,22 +4675,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.cgroupsPath !== undefined){
-const _errs38 = errors;
-if(typeof data.cgroupsPath !== "string"){
-validate27.errors = [{instancePath:instancePath+"/cgroupsPath",schemaPath:"#/properties/cgroupsPath/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs38 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.resources !== undefined){
 const _errs41 = errors;
-if(!(validate35(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
-errors = vErrors.length;
+if(typeof data.cgroupsPath !== "string"){
+validate20.errors = [{instancePath:instancePath+"/cgroupsPath",schemaPath:"#/properties/cgroupsPath/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
 }
 var valid0 = _errs41 === errors;
 }
@@ -4167,97 +4686,108 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.intelRdt !== undefined){
-let data18 = data.intelRdt;
-const _errs42 = errors;
-if(errors === _errs42){
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.closID !== undefined){
-const _errs45 = errors;
-if(typeof data18.closID !== "string"){
-validate27.errors = [{instancePath:instancePath+"/intelRdt/closID",schemaPath:"#/properties/intelRdt/properties/closID/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
+if(data.resources !== undefined){
+const _errs44 = errors;
+if(!(validate28(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+errors = vErrors.length;
 }
-var valid10 = _errs45 === errors;
+var valid0 = _errs44 === errors;
 }
 else {
-var valid10 = true;
+var valid0 = true;
 }
-if(valid10){
+if(valid0){
+if(data.intelRdt !== undefined){
+let data18 = data.intelRdt;
+const _errs45 = errors;
+if(errors === _errs45){
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.closID !== undefined){
+const _errs48 = errors;
+if(typeof data18.closID !== "string"){
+validate20.errors = [{instancePath:instancePath+"/intelRdt/closID",schemaPath:"#/properties/intelRdt/properties/closID/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid11 = _errs48 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
 if(data18.schemata !== undefined){
 let data20 = data18.schemata;
-const _errs47 = errors;
-const _errs48 = errors;
-if(errors === _errs48){
+const _errs50 = errors;
+if(errors === _errs50){
 if(Array.isArray(data20)){
 var valid12 = true;
 const len4 = data20.length;
 for(let i4=0; i4<len4; i4++){
-const _errs50 = errors;
+const _errs52 = errors;
 if(typeof data20[i4] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/intelRdt/schemata/" + i4,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/schemata/" + i4,schemaPath:"#/properties/intelRdt/properties/schemata/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid12 = _errs50 === errors;
+var valid12 = _errs52 === errors;
 if(!valid12){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/intelRdt/schemata",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/schemata",schemaPath:"#/properties/intelRdt/properties/schemata/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid10 = _errs47 === errors;
+var valid11 = _errs50 === errors;
 }
 else {
-var valid10 = true;
+var valid11 = true;
 }
-if(valid10){
+if(valid11){
 if(data18.l3CacheSchema !== undefined){
-const _errs52 = errors;
+const _errs54 = errors;
 if(typeof data18.l3CacheSchema !== "string"){
-validate27.errors = [{instancePath:instancePath+"/intelRdt/l3CacheSchema",schemaPath:"#/properties/intelRdt/properties/l3CacheSchema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/l3CacheSchema",schemaPath:"#/properties/intelRdt/properties/l3CacheSchema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid10 = _errs52 === errors;
+var valid11 = _errs54 === errors;
 }
 else {
-var valid10 = true;
+var valid11 = true;
 }
-if(valid10){
+if(valid11){
 if(data18.memBwSchema !== undefined){
 let data23 = data18.memBwSchema;
-const _errs54 = errors;
-if(errors === _errs54){
+const _errs56 = errors;
+if(errors === _errs56){
 if(typeof data23 === "string"){
 if(!pattern7.test(data23)){
-validate27.errors = [{instancePath:instancePath+"/intelRdt/memBwSchema",schemaPath:"#/properties/intelRdt/properties/memBwSchema/pattern",keyword:"pattern",params:{pattern: "^MB:[^\\n]*$"},message:"must match pattern \""+"^MB:[^\\n]*$"+"\""}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/memBwSchema",schemaPath:"#/properties/intelRdt/properties/memBwSchema/pattern",keyword:"pattern",params:{pattern: "^MB:[^\\n]*$"},message:"must match pattern \""+"^MB:[^\\n]*$"+"\""}];
 return false;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/intelRdt/memBwSchema",schemaPath:"#/properties/intelRdt/properties/memBwSchema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/memBwSchema",schemaPath:"#/properties/intelRdt/properties/memBwSchema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
-var valid10 = _errs54 === errors;
+var valid11 = _errs56 === errors;
 }
 else {
-var valid10 = true;
+var valid11 = true;
 }
-if(valid10){
+if(valid11){
 if(data18.enableMonitoring !== undefined){
-const _errs56 = errors;
+const _errs58 = errors;
 if(typeof data18.enableMonitoring !== "boolean"){
-validate27.errors = [{instancePath:instancePath+"/intelRdt/enableMonitoring",schemaPath:"#/properties/intelRdt/properties/enableMonitoring/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt/enableMonitoring",schemaPath:"#/properties/intelRdt/properties/enableMonitoring/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid10 = _errs56 === errors;
+var valid11 = _errs58 === errors;
 }
 else {
-var valid10 = true;
+var valid11 = true;
 }
 }
 }
@@ -4265,11 +4795,11 @@ var valid10 = true;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/intelRdt",schemaPath:"#/properties/intelRdt/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/intelRdt",schemaPath:"#/properties/intelRdt/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs42 === errors;
+var valid0 = _errs45 === errors;
 }
 else {
 var valid0 = true;
@@ -4277,30 +4807,18 @@ var valid0 = true;
 if(valid0){
 if(data.memoryPolicy !== undefined){
 let data25 = data.memoryPolicy;
-const _errs58 = errors;
-if(errors === _errs58){
+const _errs60 = errors;
+if(errors === _errs60){
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 if(data25.mode !== undefined){
 let data26 = data25.mode;
-const _errs61 = errors;
+const _errs63 = errors;
 if(typeof data26 !== "string"){
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/mode",schemaPath:"#/properties/memoryPolicy/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/mode",schemaPath:"#/properties/memoryPolicy/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((data26 === "MPOL_DEFAULT") || (data26 === "MPOL_BIND")) || (data26 === "MPOL_INTERLEAVE")) || (data26 === "MPOL_WEIGHTED_INTERLEAVE")) || (data26 === "MPOL_PREFERRED")) || (data26 === "MPOL_PREFERRED_MANY")) || (data26 === "MPOL_LOCAL"))){
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/mode",schemaPath:"#/properties/memoryPolicy/properties/mode/enum",keyword:"enum",params:{allowedValues: schema46.properties.memoryPolicy.properties.mode.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid13 = _errs61 === errors;
-}
-else {
-var valid13 = true;
-}
-if(valid13){
-if(data25.nodes !== undefined){
-const _errs63 = errors;
-if(typeof data25.nodes !== "string"){
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/nodes",schemaPath:"#/properties/memoryPolicy/properties/nodes/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/mode",schemaPath:"#/properties/memoryPolicy/properties/mode/enum",keyword:"enum",params:{allowedValues: schema40.properties.memoryPolicy.properties.mode.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid13 = _errs63 === errors;
@@ -4309,36 +4827,48 @@ else {
 var valid13 = true;
 }
 if(valid13){
+if(data25.nodes !== undefined){
+const _errs65 = errors;
+if(typeof data25.nodes !== "string"){
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/nodes",schemaPath:"#/properties/memoryPolicy/properties/nodes/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid13 = _errs65 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
 if(data25.flags !== undefined){
 let data28 = data25.flags;
-const _errs65 = errors;
-if(errors === _errs65){
+const _errs67 = errors;
+if(errors === _errs67){
 if(Array.isArray(data28)){
 var valid14 = true;
 const len5 = data28.length;
 for(let i5=0; i5<len5; i5++){
 let data29 = data28[i5];
-const _errs67 = errors;
+const _errs69 = errors;
 if(typeof data29 !== "string"){
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/flags/" + i5,schemaPath:"#/properties/memoryPolicy/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/flags/" + i5,schemaPath:"#/properties/memoryPolicy/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((data29 === "MPOL_F_NUMA_BALANCING") || (data29 === "MPOL_F_RELATIVE_NODES")) || (data29 === "MPOL_F_STATIC_NODES"))){
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/flags/" + i5,schemaPath:"#/properties/memoryPolicy/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema46.properties.memoryPolicy.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/flags/" + i5,schemaPath:"#/properties/memoryPolicy/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema40.properties.memoryPolicy.properties.flags.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid14 = _errs67 === errors;
+var valid14 = _errs69 === errors;
 if(!valid14){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy/flags",schemaPath:"#/properties/memoryPolicy/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy/flags",schemaPath:"#/properties/memoryPolicy/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid13 = _errs65 === errors;
+var valid13 = _errs67 === errors;
 }
 else {
 var valid13 = true;
@@ -4347,11 +4877,11 @@ var valid13 = true;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/memoryPolicy",schemaPath:"#/properties/memoryPolicy/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/memoryPolicy",schemaPath:"#/properties/memoryPolicy/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs58 === errors;
+var valid0 = _errs60 === errors;
 }
 else {
 var valid0 = true;
@@ -4359,58 +4889,40 @@ var valid0 = true;
 if(valid0){
 if(data.sysctl !== undefined){
 let data30 = data.sysctl;
-const _errs69 = errors;
-const _errs70 = errors;
-if(errors === _errs70){
+const _errs71 = errors;
+if(errors === _errs71){
 if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-var valid16 = true;
+var valid15 = true;
 for(const key1 in data30){
 if(pattern3.test(key1)){
-const _errs73 = errors;
+const _errs75 = errors;
 if(typeof data30[key1] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/sysctl/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/sysctl/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctl/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid16 = _errs73 === errors;
-if(!valid16){
+var valid15 = _errs75 === errors;
+if(!valid15){
 break;
 }
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/sysctl",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/sysctl",schemaPath:"#/properties/sysctl/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs69 === errors;
+var valid0 = _errs71 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.seccomp !== undefined){
-const _errs76 = errors;
-if(!(validate46(data.seccomp, {instancePath:instancePath+"/seccomp",parentData:data,parentDataProperty:"seccomp",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs76 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.rootfsPropagation !== undefined){
-let data33 = data.rootfsPropagation;
 const _errs77 = errors;
-if(typeof data33 !== "string"){
-validate27.errors = [{instancePath:instancePath+"/rootfsPropagation",schemaPath:"#/properties/rootfsPropagation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if(!((((data33 === "private") || (data33 === "shared")) || (data33 === "slave")) || (data33 === "unbindable"))){
-validate27.errors = [{instancePath:instancePath+"/rootfsPropagation",schemaPath:"#/properties/rootfsPropagation/enum",keyword:"enum",params:{allowedValues: schema46.properties.rootfsPropagation.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate41(data.seccomp, {instancePath:instancePath+"/seccomp",parentData:data,parentDataProperty:"seccomp",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs77 === errors;
 }
@@ -4418,32 +4930,48 @@ else {
 var valid0 = true;
 }
 if(valid0){
+if(data.rootfsPropagation !== undefined){
+let data33 = data.rootfsPropagation;
+const _errs78 = errors;
+if(typeof data33 !== "string"){
+validate20.errors = [{instancePath:instancePath+"/rootfsPropagation",schemaPath:"#/properties/rootfsPropagation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!((((data33 === "private") || (data33 === "shared")) || (data33 === "slave")) || (data33 === "unbindable"))){
+validate20.errors = [{instancePath:instancePath+"/rootfsPropagation",schemaPath:"#/properties/rootfsPropagation/enum",keyword:"enum",params:{allowedValues: schema40.properties.rootfsPropagation.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs78 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
 if(data.maskedPaths !== undefined){
 let data34 = data.maskedPaths;
-const _errs80 = errors;
 const _errs81 = errors;
 if(errors === _errs81){
 if(Array.isArray(data34)){
-var valid18 = true;
+var valid16 = true;
 const len6 = data34.length;
 for(let i6=0; i6<len6; i6++){
-const _errs83 = errors;
+const _errs84 = errors;
 if(typeof data34[i6] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/maskedPaths/" + i6,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/maskedPaths/" + i6,schemaPath:"#/properties/maskedPaths/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid18 = _errs83 === errors;
-if(!valid18){
+var valid16 = _errs84 === errors;
+if(!valid16){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/maskedPaths",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/maskedPaths",schemaPath:"#/properties/maskedPaths/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid0 = _errs80 === errors;
+var valid0 = _errs81 === errors;
 }
 else {
 var valid0 = true;
@@ -4452,25 +4980,24 @@ if(valid0){
 if(data.readonlyPaths !== undefined){
 let data36 = data.readonlyPaths;
 const _errs86 = errors;
-const _errs87 = errors;
-if(errors === _errs87){
+if(errors === _errs86){
 if(Array.isArray(data36)){
-var valid20 = true;
+var valid17 = true;
 const len7 = data36.length;
 for(let i7=0; i7<len7; i7++){
 const _errs89 = errors;
 if(typeof data36[i7] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/readonlyPaths/" + i7,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/readonlyPaths/" + i7,schemaPath:"#/properties/readonlyPaths/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs89 === errors;
-if(!valid20){
+var valid17 = _errs89 === errors;
+if(!valid17){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/readonlyPaths",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/readonlyPaths",schemaPath:"#/properties/readonlyPaths/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -4481,12 +5008,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.mountLabel !== undefined){
-const _errs92 = errors;
+const _errs91 = errors;
 if(typeof data.mountLabel !== "string"){
-validate27.errors = [{instancePath:instancePath+"/mountLabel",schemaPath:"#/properties/mountLabel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/mountLabel",schemaPath:"#/properties/mountLabel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid0 = _errs92 === errors;
+var valid0 = _errs91 === errors;
 }
 else {
 var valid0 = true;
@@ -4494,64 +5021,63 @@ var valid0 = true;
 if(valid0){
 if(data.personality !== undefined){
 let data39 = data.personality;
-const _errs95 = errors;
-if(errors === _errs95){
+const _errs94 = errors;
+if(errors === _errs94){
 if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 if(data39.domain !== undefined){
 let data40 = data39.domain;
-const _errs98 = errors;
+const _errs97 = errors;
 if(typeof data40 !== "string"){
-validate27.errors = [{instancePath:instancePath+"/personality/domain",schemaPath:"#/properties/personality/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/personality/domain",schemaPath:"#/properties/personality/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((data40 === "LINUX") || (data40 === "LINUX32"))){
-validate27.errors = [{instancePath:instancePath+"/personality/domain",schemaPath:"#/properties/personality/properties/domain/enum",keyword:"enum",params:{allowedValues: schema46.properties.personality.properties.domain.enum},message:"must be equal to one of the allowed values"}];
+validate20.errors = [{instancePath:instancePath+"/personality/domain",schemaPath:"#/properties/personality/properties/domain/enum",keyword:"enum",params:{allowedValues: schema40.properties.personality.properties.domain.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid21 = _errs98 === errors;
+var valid18 = _errs97 === errors;
 }
 else {
-var valid21 = true;
+var valid18 = true;
 }
-if(valid21){
+if(valid18){
 if(data39.flags !== undefined){
 let data41 = data39.flags;
-const _errs100 = errors;
-const _errs101 = errors;
-if(errors === _errs101){
+const _errs99 = errors;
+if(errors === _errs99){
 if(Array.isArray(data41)){
-var valid23 = true;
+var valid19 = true;
 const len8 = data41.length;
 for(let i8=0; i8<len8; i8++){
-const _errs103 = errors;
+const _errs101 = errors;
 if(typeof data41[i8] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/personality/flags/" + i8,schemaPath:"#/definitions/Strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [{instancePath:instancePath+"/personality/flags/" + i8,schemaPath:"#/properties/personality/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid23 = _errs103 === errors;
-if(!valid23){
+var valid19 = _errs101 === errors;
+if(!valid19){
 break;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/personality/flags",schemaPath:"#/definitions/Strings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [{instancePath:instancePath+"/personality/flags",schemaPath:"#/properties/personality/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid21 = _errs100 === errors;
+var valid18 = _errs99 === errors;
 }
 else {
-var valid21 = true;
+var valid18 = true;
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/personality",schemaPath:"#/properties/personality/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath:instancePath+"/personality",schemaPath:"#/properties/personality/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs95 === errors;
+var valid0 = _errs94 === errors;
 }
 else {
 var valid0 = true;
@@ -4574,11 +5100,11 @@ var valid0 = true;
 }
 }
 else {
-validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate27.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
@@ -4736,26 +5262,25 @@ if(valid0){
 if(data.annotations !== undefined){
 let data10 = data.annotations;
 const _errs25 = errors;
-const _errs26 = errors;
-if(errors === _errs26){
+if(errors === _errs25){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-var valid5 = true;
+var valid4 = true;
 for(const key0 in data10){
 if(pattern3.test(key0)){
 const _errs29 = errors;
 if(typeof data10[key0] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/annotations/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid5 = _errs29 === errors;
-if(!valid5){
+var valid4 = _errs29 === errors;
+if(!valid4){
 break;
 }
 }
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate10.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -4766,12 +5291,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.linux !== undefined){
-const _errs32 = errors;
-if(!(validate27(data.linux, {instancePath:instancePath+"/linux",parentData:data,parentDataProperty:"linux",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+const _errs31 = errors;
+if(!(validate20(data.linux, {instancePath:instancePath+"/linux",parentData:data,parentDataProperty:"linux",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs32 === errors;
+var valid0 = _errs31 === errors;
 }
 else {
 var valid0 = true;
@@ -4779,12 +5304,12 @@ var valid0 = true;
 if(valid0){
 if(data.solaris !== undefined){
 let data13 = data.solaris;
-const _errs33 = errors;
+const _errs32 = errors;
 if(!(data13 && typeof data13 == "object" && !Array.isArray(data13))){
 validate10.errors = [{instancePath:instancePath+"/solaris",schemaPath:"#/properties/solaris/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs33 === errors;
+var valid0 = _errs32 === errors;
 }
 else {
 var valid0 = true;
@@ -4792,12 +5317,12 @@ var valid0 = true;
 if(valid0){
 if(data.windows !== undefined){
 let data14 = data.windows;
-const _errs37 = errors;
+const _errs36 = errors;
 if(!(data14 && typeof data14 == "object" && !Array.isArray(data14))){
 validate10.errors = [{instancePath:instancePath+"/windows",schemaPath:"#/properties/windows/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs37 === errors;
+var valid0 = _errs36 === errors;
 }
 else {
 var valid0 = true;
@@ -4805,12 +5330,12 @@ var valid0 = true;
 if(valid0){
 if(data.vm !== undefined){
 let data15 = data.vm;
-const _errs41 = errors;
+const _errs40 = errors;
 if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
 validate10.errors = [{instancePath:instancePath+"/vm",schemaPath:"#/properties/vm/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs41 === errors;
+var valid0 = _errs40 === errors;
 }
 else {
 var valid0 = true;
@@ -4818,12 +5343,12 @@ var valid0 = true;
 if(valid0){
 if(data.zos !== undefined){
 let data16 = data.zos;
-const _errs45 = errors;
+const _errs44 = errors;
 if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
 validate10.errors = [{instancePath:instancePath+"/zos",schemaPath:"#/properties/zos/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs45 === errors;
+var valid0 = _errs44 === errors;
 }
 else {
 var valid0 = true;
@@ -4831,12 +5356,12 @@ var valid0 = true;
 if(valid0){
 if(data.freebsd !== undefined){
 let data17 = data.freebsd;
-const _errs49 = errors;
+const _errs48 = errors;
 if(!(data17 && typeof data17 == "object" && !Array.isArray(data17))){
 validate10.errors = [{instancePath:instancePath+"/freebsd",schemaPath:"#/properties/freebsd/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs49 === errors;
+var valid0 = _errs48 === errors;
 }
 else {
 var valid0 = true;
@@ -4865,24 +5390,24 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateState = validate49;
-const schema104 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"State","description":"The state of a container as `tsrunc state` prints it (runtime.md), plus runc's extra fields.","x-spec":"runtime.md#runtimeState","type":"object","required":["ociVersion","id","status","bundle"],"properties":{"ociVersion":{"type":"string"},"id":{"type":"string","description":"Unique among this runtime's containers (under one --root)."},"status":{"type":"string","enum":["creating","created","running","stopped"]},"pid":{"type":"integer","minimum":0,"description":"The container process on the host (0 once stopped, as runc)."},"bundle":{"type":"string","description":"Absolute path of the bundle directory."},"annotations":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>"},"rootfs":{"type":"string","description":"runc extension: absolute path of the root filesystem."},"created":{"type":"string","description":"runc extension: creation time, RFC 3339."},"owner":{"type":"string","description":"runc extension: the user that created it ('' for root)."}}};
+export const validateState = validate44;
+const schema94 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"State","description":"The state of a container as `tsrunc state` prints it (runtime.md), plus runc's extra fields.","x-spec":"runtime.md#runtimeState","type":"object","required":["ociVersion","id","status","bundle"],"properties":{"ociVersion":{"type":"string"},"id":{"type":"string","description":"Unique among this runtime's containers (under one --root)."},"status":{"type":"string","enum":["creating","created","running","paused","stopped"],"description":"paused: a state runtime.md lets a runtime add, reported as runc does while the container's cgroup is frozen."},"pid":{"type":"integer","minimum":0,"description":"The container process on the host (0 once stopped, as runc)."},"bundle":{"type":"string","description":"Absolute path of the bundle directory."},"annotations":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>"},"rootfs":{"type":"string","description":"runc extension: absolute path of the root filesystem."},"created":{"type":"string","description":"runc extension: creation time, RFC 3339."},"owner":{"type":"string","description":"runc extension: the user that created it ('' for root)."}}};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.ociVersion === undefined) && (missing0 = "ociVersion")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.bundle === undefined) && (missing0 = "bundle"))){
-validate49.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate44.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.ociVersion !== undefined){
 const _errs2 = errors;
 if(typeof data.ociVersion !== "string"){
-validate49.errors = [{instancePath:instancePath+"/ociVersion",schemaPath:"#/properties/ociVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/ociVersion",schemaPath:"#/properties/ociVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -4894,7 +5419,7 @@ if(valid0){
 if(data.id !== undefined){
 const _errs4 = errors;
 if(typeof data.id !== "string"){
-validate49.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -4907,11 +5432,11 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(typeof data2 !== "string"){
-validate49.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-if(!((((data2 === "creating") || (data2 === "created")) || (data2 === "running")) || (data2 === "stopped"))){
-validate49.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema104.properties.status.enum},message:"must be equal to one of the allowed values"}];
+if(!(((((data2 === "creating") || (data2 === "created")) || (data2 === "running")) || (data2 === "paused")) || (data2 === "stopped"))){
+validate44.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema94.properties.status.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -4924,13 +5449,13 @@ if(data.pid !== undefined){
 let data3 = data.pid;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate49.errors = [{instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate44.errors = [{instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate49.errors = [{instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate44.errors = [{instancePath:instancePath+"/pid",schemaPath:"#/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -4944,7 +5469,7 @@ if(valid0){
 if(data.bundle !== undefined){
 const _errs10 = errors;
 if(typeof data.bundle !== "string"){
-validate49.errors = [{instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -4963,7 +5488,7 @@ for(const key0 in data5){
 if(pattern3.test(key0)){
 const _errs15 = errors;
 if(typeof data5[key0] !== "string"){
-validate49.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/annotations/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/annotations/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid1 = _errs15 === errors;
@@ -4974,7 +5499,7 @@ break;
 }
 }
 else {
-validate49.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate44.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -4987,7 +5512,7 @@ if(valid0){
 if(data.rootfs !== undefined){
 const _errs17 = errors;
 if(typeof data.rootfs !== "string"){
-validate49.errors = [{instancePath:instancePath+"/rootfs",schemaPath:"#/properties/rootfs/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/rootfs",schemaPath:"#/properties/rootfs/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs17 === errors;
@@ -4999,7 +5524,7 @@ if(valid0){
 if(data.created !== undefined){
 const _errs19 = errors;
 if(typeof data.created !== "string"){
-validate49.errors = [{instancePath:instancePath+"/created",schemaPath:"#/properties/created/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/created",schemaPath:"#/properties/created/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs19 === errors;
@@ -5011,7 +5536,7 @@ if(valid0){
 if(data.owner !== undefined){
 const _errs21 = errors;
 if(typeof data.owner !== "string"){
-validate49.errors = [{instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [{instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs21 === errors;
@@ -5030,36 +5555,35 @@ var valid0 = true;
 }
 }
 else {
-validate49.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate49.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFeatures = validate50;
-const schema105 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Features","description":"What this runtime implements (features.md, features-linux.md).","x-spec":"features.md#features","type":"object","required":["ociVersionMin","ociVersionMax"],"properties":{"ociVersionMin":{"type":"string","x-spec":"features.md#featuresSpecificationVersion"},"ociVersionMax":{"type":"string","x-spec":"features.md#featuresSpecificationVersion"},"hooks":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresHooks"},"mountOptions":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresMountOptions"},"annotations":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"features.md#featuresAnnotations"},"potentiallyUnsafeConfigAnnotations":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresPotentiallyUnsafeConfigAnnotations"},"linux":{"title":"LinuxFeatures","x-spec":"features-linux.md#linuxFeatures","type":"object","properties":{"namespaces":{"type":"array","items":{"type":"string","enum":["mount","pid","network","uts","ipc","user","cgroup","time"]},"x-spec":"features-linux.md#linuxFeaturesNamespaces"},"capabilities":{"type":"array","items":{"type":"string","pattern":"^CAP_[A-Z_]+$"},"x-spec":"features-linux.md#linuxFeaturesCapabilities"},"cgroup":{"title":"CgroupFeatures","x-spec":"features-linux.md#linuxFeaturesCgroup","type":"object","properties":{"v1":{"type":"boolean"},"v2":{"type":"boolean"},"systemd":{"type":"boolean"},"systemdUser":{"type":"boolean"},"rdma":{"type":"boolean"}}},"seccomp":{"title":"SeccompFeatures","x-spec":"features-linux.md#linuxFeaturesSeccomp","type":"object","properties":{"enabled":{"type":"boolean"},"actions":{"type":"array","items":{"$ref":"config.schema.json#/definitions/SeccompAction"}},"operators":{"type":"array","items":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}},"archs":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/architectures/items"}},"knownFlags":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/flags/items"}},"supportedFlags":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/flags/items"}}}},"apparmor":{"title":"Enabled","type":"object","properties":{"enabled":{"type":"boolean"}},"x-spec":"features-linux.md#linuxFeaturesApparmor"},"selinux":{"$ref":"#/properties/linux/properties/apparmor"},"intelRdt":{"$ref":"#/properties/linux/properties/apparmor","x-spec":"features-linux.md#linuxFeaturesIntelRdt"},"mountExtensions":{"title":"MountExtensions","x-spec":"features-linux.md#linuxFeaturesMountExtensions","type":"object","properties":{"idmap":{"$ref":"#/properties/linux/properties/apparmor"}}},"netDevices":{"$ref":"#/properties/linux/properties/apparmor","x-spec":"features-linux.md#linuxFeaturesNetDevices"}}}}};
-const schema107 = {"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]};
-const schema108 = {"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]};
-const schema110 = {"title":"Enabled","type":"object","properties":{"enabled":{"type":"boolean"}},"x-spec":"features-linux.md#linuxFeaturesApparmor"};
+export const validateFeatures = validate45;
+const schema95 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Features","description":"What this runtime implements (features.md, features-linux.md).","x-spec":"features.md#features","type":"object","required":["ociVersionMin","ociVersionMax"],"definitions":{"Enabled":{"title":"Enabled","x-spec":"features-linux.md#linuxFeatures","type":"object","properties":{"enabled":{"type":"boolean"}}}},"properties":{"ociVersionMin":{"type":"string","x-spec":"features.md#featuresSpecificationVersion"},"ociVersionMax":{"type":"string","x-spec":"features.md#featuresSpecificationVersion"},"hooks":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresHooks"},"mountOptions":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresMountOptions"},"annotations":{"type":"object","patternProperties":{".{1,}":{"type":"string"}},"tsType":"Record<string, string>","x-spec":"features.md#featuresAnnotations"},"potentiallyUnsafeConfigAnnotations":{"type":"array","items":{"type":"string"},"x-spec":"features.md#featuresPotentiallyUnsafeConfigAnnotations"},"linux":{"title":"LinuxFeatures","x-spec":"features-linux.md#linuxFeatures","type":"object","properties":{"namespaces":{"type":"array","items":{"type":"string","enum":["mount","pid","network","uts","ipc","user","cgroup","time"]},"x-spec":"features-linux.md#linuxFeaturesNamespaces"},"capabilities":{"type":"array","items":{"type":"string","pattern":"^CAP_[A-Z_]+$"},"x-spec":"features-linux.md#linuxFeaturesCapabilities"},"cgroup":{"title":"CgroupFeatures","x-spec":"features-linux.md#linuxFeaturesCgroup","type":"object","properties":{"v1":{"type":"boolean"},"v2":{"type":"boolean"},"systemd":{"type":"boolean"},"systemdUser":{"type":"boolean"},"rdma":{"type":"boolean"}}},"seccomp":{"title":"SeccompFeatures","x-spec":"features-linux.md#linuxFeaturesSeccomp","type":"object","properties":{"enabled":{"type":"boolean"},"actions":{"type":"array","items":{"$ref":"config.schema.json#/definitions/SeccompAction"}},"operators":{"type":"array","items":{"type":"string","enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}},"archs":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/architectures/items"}},"knownFlags":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/flags/items"}},"supportedFlags":{"type":"array","items":{"$ref":"config.schema.json#/definitions/Seccomp/properties/flags/items"}}}},"apparmor":{"type":"object","properties":{"enabled":{"type":"boolean"}},"tsType":"Enabled","x-spec":"features-linux.md#linuxFeaturesApparmor"},"selinux":{"type":"object","properties":{"enabled":{"type":"boolean"}},"tsType":"Enabled","x-spec":"features-linux.md#linuxFeaturesApparmor"},"memoryPolicy":{"title":"MemoryPolicyFeatures","x-spec":"features-linux.md#linuxFeaturesMemoryPolicy","type":"object","properties":{"modes":{"type":"array","items":{"type":"string"}},"flags":{"type":"array","items":{"type":"string"}}}},"intelRdt":{"title":"IntelRdtFeatures","x-spec":"features-linux.md#linuxFeaturesIntelRdt","type":"object","properties":{"enabled":{"type":"boolean"},"schemata":{"type":"boolean"},"monitoring":{"type":"boolean"}}},"mountExtensions":{"title":"MountExtensions","x-spec":"features-linux.md#linuxFeaturesMountExtensions","type":"object","properties":{"idmap":{"type":"object","properties":{"enabled":{"type":"boolean"}},"tsType":"Enabled","x-spec":"features-linux.md#linuxFeaturesMountExtensions"}}},"netDevices":{"type":"object","properties":{"enabled":{"type":"boolean"}},"tsType":"Enabled","x-spec":"features-linux.md#linuxFeaturesNetDevices"}}}}};
+const schema97 = {"type":"string","enum":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_ARM","SCMP_ARCH_AARCH64","SCMP_ARCH_LOONGARCH64","SCMP_ARCH_M68K","SCMP_ARCH_MIPS","SCMP_ARCH_MIPS64","SCMP_ARCH_MIPS64N32","SCMP_ARCH_MIPSEL","SCMP_ARCH_MIPSEL64","SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC","SCMP_ARCH_PPC64","SCMP_ARCH_PPC64LE","SCMP_ARCH_S390","SCMP_ARCH_S390X","SCMP_ARCH_SH","SCMP_ARCH_SHEB","SCMP_ARCH_PARISC","SCMP_ARCH_PARISC64","SCMP_ARCH_RISCV64"]};
+const schema98 = {"type":"string","enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]};
 const pattern11 = new RegExp("^CAP_[A-Z_]+$", "u");
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.ociVersionMin === undefined) && (missing0 = "ociVersionMin")) || ((data.ociVersionMax === undefined) && (missing0 = "ociVersionMax"))){
-validate50.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate45.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 if(data.ociVersionMin !== undefined){
 const _errs2 = errors;
 if(typeof data.ociVersionMin !== "string"){
-validate50.errors = [{instancePath:instancePath+"/ociVersionMin",schemaPath:"#/properties/ociVersionMin/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/ociVersionMin",schemaPath:"#/properties/ociVersionMin/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -5071,7 +5595,7 @@ if(valid0){
 if(data.ociVersionMax !== undefined){
 const _errs5 = errors;
 if(typeof data.ociVersionMax !== "string"){
-validate50.errors = [{instancePath:instancePath+"/ociVersionMax",schemaPath:"#/properties/ociVersionMax/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/ociVersionMax",schemaPath:"#/properties/ociVersionMax/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -5090,7 +5614,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 const _errs11 = errors;
 if(typeof data2[i0] !== "string"){
-validate50.errors = [{instancePath:instancePath+"/hooks/" + i0,schemaPath:"#/properties/hooks/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/hooks/" + i0,schemaPath:"#/properties/hooks/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid1 = _errs11 === errors;
@@ -5100,7 +5624,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5120,7 +5644,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 const _errs16 = errors;
 if(typeof data4[i1] !== "string"){
-validate50.errors = [{instancePath:instancePath+"/mountOptions/" + i1,schemaPath:"#/properties/mountOptions/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/mountOptions/" + i1,schemaPath:"#/properties/mountOptions/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid2 = _errs16 === errors;
@@ -5130,7 +5654,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/mountOptions",schemaPath:"#/properties/mountOptions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/mountOptions",schemaPath:"#/properties/mountOptions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5150,7 +5674,7 @@ for(const key0 in data6){
 if(pattern3.test(key0)){
 const _errs22 = errors;
 if(typeof data6[key0] !== "string"){
-validate50.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/annotations/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/annotations/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/annotations/patternProperties/.%7B1%2C%7D/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid3 = _errs22 === errors;
@@ -5161,7 +5685,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5181,7 +5705,7 @@ const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
 const _errs27 = errors;
 if(typeof data8[i2] !== "string"){
-validate50.errors = [{instancePath:instancePath+"/potentiallyUnsafeConfigAnnotations/" + i2,schemaPath:"#/properties/potentiallyUnsafeConfigAnnotations/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/potentiallyUnsafeConfigAnnotations/" + i2,schemaPath:"#/properties/potentiallyUnsafeConfigAnnotations/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid4 = _errs27 === errors;
@@ -5191,7 +5715,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/potentiallyUnsafeConfigAnnotations",schemaPath:"#/properties/potentiallyUnsafeConfigAnnotations/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/potentiallyUnsafeConfigAnnotations",schemaPath:"#/properties/potentiallyUnsafeConfigAnnotations/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5217,11 +5741,11 @@ for(let i3=0; i3<len3; i3++){
 let data12 = data11[i3];
 const _errs35 = errors;
 if(typeof data12 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/namespaces/" + i3,schemaPath:"#/properties/linux/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/namespaces/" + i3,schemaPath:"#/properties/linux/properties/namespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((((((((data12 === "mount") || (data12 === "pid")) || (data12 === "network")) || (data12 === "uts")) || (data12 === "ipc")) || (data12 === "user")) || (data12 === "cgroup")) || (data12 === "time"))){
-validate50.errors = [{instancePath:instancePath+"/linux/namespaces/" + i3,schemaPath:"#/properties/linux/properties/namespaces/items/enum",keyword:"enum",params:{allowedValues: schema105.properties.linux.properties.namespaces.items.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/namespaces/" + i3,schemaPath:"#/properties/linux/properties/namespaces/items/enum",keyword:"enum",params:{allowedValues: schema95.properties.linux.properties.namespaces.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid6 = _errs35 === errors;
@@ -5231,7 +5755,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/namespaces",schemaPath:"#/properties/linux/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/namespaces",schemaPath:"#/properties/linux/properties/namespaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5254,12 +5778,12 @@ const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data14 === "string"){
 if(!pattern11.test(data14)){
-validate50.errors = [{instancePath:instancePath+"/linux/capabilities/" + i4,schemaPath:"#/properties/linux/properties/capabilities/items/pattern",keyword:"pattern",params:{pattern: "^CAP_[A-Z_]+$"},message:"must match pattern \""+"^CAP_[A-Z_]+$"+"\""}];
+validate45.errors = [{instancePath:instancePath+"/linux/capabilities/" + i4,schemaPath:"#/properties/linux/properties/capabilities/items/pattern",keyword:"pattern",params:{pattern: "^CAP_[A-Z_]+$"},message:"must match pattern \""+"^CAP_[A-Z_]+$"+"\""}];
 return false;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/capabilities/" + i4,schemaPath:"#/properties/linux/properties/capabilities/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/capabilities/" + i4,schemaPath:"#/properties/linux/properties/capabilities/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -5270,7 +5794,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/capabilities",schemaPath:"#/properties/linux/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/capabilities",schemaPath:"#/properties/linux/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5288,7 +5812,7 @@ if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.v1 !== undefined){
 const _errs45 = errors;
 if(typeof data15.v1 !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup/v1",schemaPath:"#/properties/linux/properties/cgroup/properties/v1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup/v1",schemaPath:"#/properties/linux/properties/cgroup/properties/v1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid8 = _errs45 === errors;
@@ -5300,7 +5824,7 @@ if(valid8){
 if(data15.v2 !== undefined){
 const _errs47 = errors;
 if(typeof data15.v2 !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup/v2",schemaPath:"#/properties/linux/properties/cgroup/properties/v2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup/v2",schemaPath:"#/properties/linux/properties/cgroup/properties/v2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid8 = _errs47 === errors;
@@ -5312,7 +5836,7 @@ if(valid8){
 if(data15.systemd !== undefined){
 const _errs49 = errors;
 if(typeof data15.systemd !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup/systemd",schemaPath:"#/properties/linux/properties/cgroup/properties/systemd/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup/systemd",schemaPath:"#/properties/linux/properties/cgroup/properties/systemd/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid8 = _errs49 === errors;
@@ -5324,7 +5848,7 @@ if(valid8){
 if(data15.systemdUser !== undefined){
 const _errs51 = errors;
 if(typeof data15.systemdUser !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup/systemdUser",schemaPath:"#/properties/linux/properties/cgroup/properties/systemdUser/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup/systemdUser",schemaPath:"#/properties/linux/properties/cgroup/properties/systemdUser/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid8 = _errs51 === errors;
@@ -5336,7 +5860,7 @@ if(valid8){
 if(data15.rdma !== undefined){
 const _errs53 = errors;
 if(typeof data15.rdma !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup/rdma",schemaPath:"#/properties/linux/properties/cgroup/properties/rdma/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup/rdma",schemaPath:"#/properties/linux/properties/cgroup/properties/rdma/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid8 = _errs53 === errors;
@@ -5350,7 +5874,7 @@ var valid8 = true;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/cgroup",schemaPath:"#/properties/linux/properties/cgroup/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/cgroup",schemaPath:"#/properties/linux/properties/cgroup/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5368,7 +5892,7 @@ if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 if(data21.enabled !== undefined){
 const _errs58 = errors;
 if(typeof data21.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/enabled",schemaPath:"#/properties/linux/properties/seccomp/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/enabled",schemaPath:"#/properties/linux/properties/seccomp/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid9 = _errs58 === errors;
@@ -5388,11 +5912,11 @@ for(let i5=0; i5<len5; i5++){
 let data24 = data23[i5];
 const _errs62 = errors;
 if(typeof data24 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/actions/" + i5,schemaPath:"config.schema.json#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/actions/" + i5,schemaPath:"config.schema.json#/definitions/SeccompAction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((((data24 === "SCMP_ACT_KILL") || (data24 === "SCMP_ACT_KILL_PROCESS")) || (data24 === "SCMP_ACT_KILL_THREAD")) || (data24 === "SCMP_ACT_TRAP")) || (data24 === "SCMP_ACT_ERRNO")) || (data24 === "SCMP_ACT_TRACE")) || (data24 === "SCMP_ACT_ALLOW")) || (data24 === "SCMP_ACT_LOG")) || (data24 === "SCMP_ACT_NOTIFY"))){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/actions/" + i5,schemaPath:"config.schema.json#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema94.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/actions/" + i5,schemaPath:"config.schema.json#/definitions/SeccompAction/enum",keyword:"enum",params:{allowedValues: schema87.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid10 = _errs62 === errors;
@@ -5402,7 +5926,7 @@ break;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/actions",schemaPath:"#/properties/linux/properties/seccomp/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/actions",schemaPath:"#/properties/linux/properties/seccomp/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5414,34 +5938,34 @@ var valid9 = true;
 if(valid9){
 if(data21.operators !== undefined){
 let data25 = data21.operators;
-const _errs65 = errors;
-if(errors === _errs65){
+const _errs66 = errors;
+if(errors === _errs66){
 if(Array.isArray(data25)){
 var valid12 = true;
 const len6 = data25.length;
 for(let i6=0; i6<len6; i6++){
 let data26 = data25[i6];
-const _errs67 = errors;
+const _errs68 = errors;
 if(typeof data26 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/operators/" + i6,schemaPath:"#/properties/linux/properties/seccomp/properties/operators/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/operators/" + i6,schemaPath:"#/properties/linux/properties/seccomp/properties/operators/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((data26 === "SCMP_CMP_NE") || (data26 === "SCMP_CMP_LT")) || (data26 === "SCMP_CMP_LE")) || (data26 === "SCMP_CMP_EQ")) || (data26 === "SCMP_CMP_GE")) || (data26 === "SCMP_CMP_GT")) || (data26 === "SCMP_CMP_MASKED_EQ"))){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/operators/" + i6,schemaPath:"#/properties/linux/properties/seccomp/properties/operators/items/enum",keyword:"enum",params:{allowedValues: schema105.properties.linux.properties.seccomp.properties.operators.items.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/operators/" + i6,schemaPath:"#/properties/linux/properties/seccomp/properties/operators/items/enum",keyword:"enum",params:{allowedValues: schema95.properties.linux.properties.seccomp.properties.operators.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid12 = _errs67 === errors;
+var valid12 = _errs68 === errors;
 if(!valid12){
 break;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/operators",schemaPath:"#/properties/linux/properties/seccomp/properties/operators/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/operators",schemaPath:"#/properties/linux/properties/seccomp/properties/operators/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid9 = _errs65 === errors;
+var valid9 = _errs66 === errors;
 }
 else {
 var valid9 = true;
@@ -5449,34 +5973,34 @@ var valid9 = true;
 if(valid9){
 if(data21.archs !== undefined){
 let data27 = data21.archs;
-const _errs69 = errors;
-if(errors === _errs69){
+const _errs70 = errors;
+if(errors === _errs70){
 if(Array.isArray(data27)){
 var valid13 = true;
 const len7 = data27.length;
 for(let i7=0; i7<len7; i7++){
 let data28 = data27[i7];
-const _errs71 = errors;
+const _errs72 = errors;
 if(typeof data28 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/archs/" + i7,schemaPath:"config.schema.json#/definitions/Seccomp/properties/architectures/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/archs/" + i7,schemaPath:"config.schema.json#/definitions/Seccomp/properties/architectures/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!(((((((((((((((((((((((data28 === "SCMP_ARCH_X86") || (data28 === "SCMP_ARCH_X86_64")) || (data28 === "SCMP_ARCH_X32")) || (data28 === "SCMP_ARCH_ARM")) || (data28 === "SCMP_ARCH_AARCH64")) || (data28 === "SCMP_ARCH_LOONGARCH64")) || (data28 === "SCMP_ARCH_M68K")) || (data28 === "SCMP_ARCH_MIPS")) || (data28 === "SCMP_ARCH_MIPS64")) || (data28 === "SCMP_ARCH_MIPS64N32")) || (data28 === "SCMP_ARCH_MIPSEL")) || (data28 === "SCMP_ARCH_MIPSEL64")) || (data28 === "SCMP_ARCH_MIPSEL64N32")) || (data28 === "SCMP_ARCH_PPC")) || (data28 === "SCMP_ARCH_PPC64")) || (data28 === "SCMP_ARCH_PPC64LE")) || (data28 === "SCMP_ARCH_S390")) || (data28 === "SCMP_ARCH_S390X")) || (data28 === "SCMP_ARCH_SH")) || (data28 === "SCMP_ARCH_SHEB")) || (data28 === "SCMP_ARCH_PARISC")) || (data28 === "SCMP_ARCH_PARISC64")) || (data28 === "SCMP_ARCH_RISCV64"))){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/archs/" + i7,schemaPath:"config.schema.json#/definitions/Seccomp/properties/architectures/items/enum",keyword:"enum",params:{allowedValues: schema107.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/archs/" + i7,schemaPath:"config.schema.json#/definitions/Seccomp/properties/architectures/items/enum",keyword:"enum",params:{allowedValues: schema97.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid13 = _errs71 === errors;
+var valid13 = _errs72 === errors;
 if(!valid13){
 break;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/archs",schemaPath:"#/properties/linux/properties/seccomp/properties/archs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/archs",schemaPath:"#/properties/linux/properties/seccomp/properties/archs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid9 = _errs69 === errors;
+var valid9 = _errs70 === errors;
 }
 else {
 var valid9 = true;
@@ -5484,34 +6008,34 @@ var valid9 = true;
 if(valid9){
 if(data21.knownFlags !== undefined){
 let data29 = data21.knownFlags;
-const _errs74 = errors;
-if(errors === _errs74){
+const _errs75 = errors;
+if(errors === _errs75){
 if(Array.isArray(data29)){
 var valid15 = true;
 const len8 = data29.length;
 for(let i8=0; i8<len8; i8++){
 let data30 = data29[i8];
-const _errs76 = errors;
+const _errs77 = errors;
 if(typeof data30 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags/" + i8,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags/" + i8,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((((data30 === "SECCOMP_FILTER_FLAG_TSYNC") || (data30 === "SECCOMP_FILTER_FLAG_LOG")) || (data30 === "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) || (data30 === "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags/" + i8,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema108.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags/" + i8,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema98.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid15 = _errs76 === errors;
+var valid15 = _errs77 === errors;
 if(!valid15){
 break;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags",schemaPath:"#/properties/linux/properties/seccomp/properties/knownFlags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/knownFlags",schemaPath:"#/properties/linux/properties/seccomp/properties/knownFlags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid9 = _errs74 === errors;
+var valid9 = _errs75 === errors;
 }
 else {
 var valid9 = true;
@@ -5519,34 +6043,34 @@ var valid9 = true;
 if(valid9){
 if(data21.supportedFlags !== undefined){
 let data31 = data21.supportedFlags;
-const _errs79 = errors;
-if(errors === _errs79){
+const _errs80 = errors;
+if(errors === _errs80){
 if(Array.isArray(data31)){
 var valid17 = true;
 const len9 = data31.length;
 for(let i9=0; i9<len9; i9++){
 let data32 = data31[i9];
-const _errs81 = errors;
+const _errs82 = errors;
 if(typeof data32 !== "string"){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags/" + i9,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags/" + i9,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if(!((((data32 === "SECCOMP_FILTER_FLAG_TSYNC") || (data32 === "SECCOMP_FILTER_FLAG_LOG")) || (data32 === "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) || (data32 === "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))){
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags/" + i9,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema108.enum},message:"must be equal to one of the allowed values"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags/" + i9,schemaPath:"config.schema.json#/definitions/Seccomp/properties/flags/items/enum",keyword:"enum",params:{allowedValues: schema98.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid17 = _errs81 === errors;
+var valid17 = _errs82 === errors;
 if(!valid17){
 break;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags",schemaPath:"#/properties/linux/properties/seccomp/properties/supportedFlags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp/supportedFlags",schemaPath:"#/properties/linux/properties/seccomp/properties/supportedFlags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid9 = _errs79 === errors;
+var valid9 = _errs80 === errors;
 }
 else {
 var valid9 = true;
@@ -5558,7 +6082,7 @@ var valid9 = true;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/seccomp",schemaPath:"#/properties/linux/properties/seccomp/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/seccomp",schemaPath:"#/properties/linux/properties/seccomp/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5570,22 +6094,22 @@ var valid5 = true;
 if(valid5){
 if(data10.apparmor !== undefined){
 let data33 = data10.apparmor;
-const _errs84 = errors;
-if(errors === _errs84){
+const _errs85 = errors;
+if(errors === _errs85){
 if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 if(data33.enabled !== undefined){
 if(typeof data33.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/apparmor/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/apparmor/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/apparmor",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/apparmor",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs84 === errors;
+var valid5 = _errs85 === errors;
 }
 else {
 var valid5 = true;
@@ -5593,106 +6117,211 @@ var valid5 = true;
 if(valid5){
 if(data10.selinux !== undefined){
 let data35 = data10.selinux;
-const _errs89 = errors;
-const _errs90 = errors;
-if(errors === _errs90){
+const _errs91 = errors;
+if(errors === _errs91){
 if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
 if(data35.enabled !== undefined){
 if(typeof data35.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/selinux/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate45.errors = [{instancePath:instancePath+"/linux/selinux/enabled",schemaPath:"#/properties/linux/properties/selinux/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/selinux",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/selinux",schemaPath:"#/properties/linux/properties/selinux/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs89 === errors;
+var valid5 = _errs91 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data10.memoryPolicy !== undefined){
+let data37 = data10.memoryPolicy;
+const _errs97 = errors;
+if(errors === _errs97){
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.modes !== undefined){
+let data38 = data37.modes;
+const _errs100 = errors;
+if(errors === _errs100){
+if(Array.isArray(data38)){
+var valid22 = true;
+const len10 = data38.length;
+for(let i10=0; i10<len10; i10++){
+const _errs102 = errors;
+if(typeof data38[i10] !== "string"){
+validate45.errors = [{instancePath:instancePath+"/linux/memoryPolicy/modes/" + i10,schemaPath:"#/properties/linux/properties/memoryPolicy/properties/modes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid22 = _errs102 === errors;
+if(!valid22){
+break;
+}
+}
+}
+else {
+validate45.errors = [{instancePath:instancePath+"/linux/memoryPolicy/modes",schemaPath:"#/properties/linux/properties/memoryPolicy/properties/modes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid21 = _errs100 === errors;
+}
+else {
+var valid21 = true;
+}
+if(valid21){
+if(data37.flags !== undefined){
+let data40 = data37.flags;
+const _errs104 = errors;
+if(errors === _errs104){
+if(Array.isArray(data40)){
+var valid23 = true;
+const len11 = data40.length;
+for(let i11=0; i11<len11; i11++){
+const _errs106 = errors;
+if(typeof data40[i11] !== "string"){
+validate45.errors = [{instancePath:instancePath+"/linux/memoryPolicy/flags/" + i11,schemaPath:"#/properties/linux/properties/memoryPolicy/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid23 = _errs106 === errors;
+if(!valid23){
+break;
+}
+}
+}
+else {
+validate45.errors = [{instancePath:instancePath+"/linux/memoryPolicy/flags",schemaPath:"#/properties/linux/properties/memoryPolicy/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid21 = _errs104 === errors;
+}
+else {
+var valid21 = true;
+}
+}
+}
+else {
+validate45.errors = [{instancePath:instancePath+"/linux/memoryPolicy",schemaPath:"#/properties/linux/properties/memoryPolicy/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid5 = _errs97 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
 if(data10.intelRdt !== undefined){
-let data37 = data10.intelRdt;
-const _errs95 = errors;
-const _errs96 = errors;
-if(errors === _errs96){
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-if(data37.enabled !== undefined){
-if(typeof data37.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/intelRdt/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+let data42 = data10.intelRdt;
+const _errs108 = errors;
+if(errors === _errs108){
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.enabled !== undefined){
+const _errs111 = errors;
+if(typeof data42.enabled !== "boolean"){
+validate45.errors = [{instancePath:instancePath+"/linux/intelRdt/enabled",schemaPath:"#/properties/linux/properties/intelRdt/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
+}
+var valid24 = _errs111 === errors;
+}
+else {
+var valid24 = true;
+}
+if(valid24){
+if(data42.schemata !== undefined){
+const _errs113 = errors;
+if(typeof data42.schemata !== "boolean"){
+validate45.errors = [{instancePath:instancePath+"/linux/intelRdt/schemata",schemaPath:"#/properties/linux/properties/intelRdt/properties/schemata/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid24 = _errs113 === errors;
+}
+else {
+var valid24 = true;
+}
+if(valid24){
+if(data42.monitoring !== undefined){
+const _errs115 = errors;
+if(typeof data42.monitoring !== "boolean"){
+validate45.errors = [{instancePath:instancePath+"/linux/intelRdt/monitoring",schemaPath:"#/properties/linux/properties/intelRdt/properties/monitoring/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid24 = _errs115 === errors;
+}
+else {
+var valid24 = true;
+}
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/intelRdt",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/intelRdt",schemaPath:"#/properties/linux/properties/intelRdt/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs95 === errors;
+var valid5 = _errs108 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
 if(data10.mountExtensions !== undefined){
-let data39 = data10.mountExtensions;
-const _errs102 = errors;
-if(errors === _errs102){
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.idmap !== undefined){
-let data40 = data39.idmap;
-const _errs106 = errors;
-if(errors === _errs106){
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.enabled !== undefined){
-if(typeof data40.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/mountExtensions/idmap/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+let data46 = data10.mountExtensions;
+const _errs117 = errors;
+if(errors === _errs117){
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.idmap !== undefined){
+let data47 = data46.idmap;
+const _errs120 = errors;
+if(errors === _errs120){
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.enabled !== undefined){
+if(typeof data47.enabled !== "boolean"){
+validate45.errors = [{instancePath:instancePath+"/linux/mountExtensions/idmap/enabled",schemaPath:"#/properties/linux/properties/mountExtensions/properties/idmap/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/mountExtensions/idmap",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/mountExtensions/idmap",schemaPath:"#/properties/linux/properties/mountExtensions/properties/idmap/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/mountExtensions",schemaPath:"#/properties/linux/properties/mountExtensions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/mountExtensions",schemaPath:"#/properties/linux/properties/mountExtensions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs102 === errors;
+var valid5 = _errs117 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
 if(data10.netDevices !== undefined){
-let data42 = data10.netDevices;
-const _errs111 = errors;
-const _errs112 = errors;
-if(errors === _errs112){
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.enabled !== undefined){
-if(typeof data42.enabled !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/linux/netDevices/enabled",schemaPath:"#/properties/linux/properties/apparmor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+let data49 = data10.netDevices;
+const _errs126 = errors;
+if(errors === _errs126){
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.enabled !== undefined){
+if(typeof data49.enabled !== "boolean"){
+validate45.errors = [{instancePath:instancePath+"/linux/netDevices/enabled",schemaPath:"#/properties/linux/properties/netDevices/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/linux/netDevices",schemaPath:"#/properties/linux/properties/apparmor/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux/netDevices",schemaPath:"#/properties/linux/properties/netDevices/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid5 = _errs111 === errors;
+var valid5 = _errs126 === errors;
 }
 else {
 var valid5 = true;
@@ -5706,8 +6335,9 @@ var valid5 = true;
 }
 }
 }
+}
 else {
-validate50.errors = [{instancePath:instancePath+"/linux",schemaPath:"#/properties/linux/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath:instancePath+"/linux",schemaPath:"#/properties/linux/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5725,11 +6355,11 @@ var valid0 = true;
 }
 }
 else {
-validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate50.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
