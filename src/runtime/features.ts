@@ -44,8 +44,8 @@ export function features(host: FeaturesHost = detectFeaturesHost()): Features {
         .filter(([, bit]) => bit <= host.capLastCap)
         .sort((a, b) => a[1] - b[1])
         .map(([name]) => name),
-      // Both drivers exist; the systemd driver and rdma limits do not yet.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      // Both drivers exist, rdma limits included; the systemd driver does not yet.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: disabled,
       apparmor: disabled,
       selinux: disabled,
