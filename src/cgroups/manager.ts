@@ -31,7 +31,7 @@ export interface CgroupManager {
   killAll(): void;
   /** Removes the directories; processes still inside make it fail unless `kill` is set. */
   destroy(options?: DestroyOptions): void;
-  /** The ancestors create() made (e.g. /tsrunc), recorded so a later delete removes them once empty. */
+  /** The ancestor directories create() made (absolute), recorded so a later delete removes them once empty. */
   madeParents(): string[];
 }
 
@@ -108,7 +108,7 @@ function readPids(dir: string): number[] {
 }
 
 /** mkdir -p, each level created by us reported (so destroy removes exactly those). */
-function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: string) => void = () => {}, onExisting: (dir: string) => void = () => {}): void {
+function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: string) => void = () => {}): void {
   let dir = root;
   for (const part of rel.split('/').filter(Boolean)) {
     const parent = dir;
@@ -119,30 +119,21 @@ function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: stri
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // Another container's delete removed the shared empty parent (/tsrunc) under us: again.
-      if (code === 'ENOENT') return makeDirs(root, rel, onLevel, onExisting);
+      if (code === 'ENOENT') return makeDirs(root, rel, onLevel);
       if (code !== 'EEXIST') throw fromNodeError('cgroup: create', dir, e);
-      onExisting(dir);
     }
   }
 }
 
-/** Levels of a cgroup path made by create: a level that existed in any hierarchy is someone else's. */
-class MadeLevels {
-  private readonly made = new Set<string>();
-  private readonly existed = new Set<string>();
-  note(root: string, dir: string, made: boolean): void {
-    (made ? this.made : this.existed).add(`/${path.relative(root, dir)}`);
-  }
-  list(): string[] {
-    return [...this.made].filter((l) => !this.existed.has(l));
-  }
-}
-
-/** The ancestors of `rel` that destroy removes when empty: `made`, and everything below /tsrunc. */
-export function parentsToRemove(rel: string, made: readonly string[]): string[] {
+/** The ancestors of `rel` under hierarchy `root` that destroy removes when empty: those create
+ * made there (`made`: absolute directories), and everything below /tsrunc. Deepest first. */
+export function parentsToRemove(root: string, rel: string, made: readonly string[]): string[] {
   const parts = rel.split('/').filter(Boolean);
   const ancestors = parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
-  return ancestors.filter((a) => made.includes(a) || a === CGROUP_PARENT || a.startsWith(`${CGROUP_PARENT}/`)).reverse();
+  return ancestors
+    .filter((a) => made.includes(path.join(root, a)) || a === CGROUP_PARENT || a.startsWith(`${CGROUP_PARENT}/`))
+    .reverse()
+    .map((a) => path.join(root, a));
 }
 
 /** rmdir, retried while the last processes finish exiting; ENOENT is success. */
@@ -160,11 +151,11 @@ function removeDir(dir: string): void {
   }
 }
 
-/** Removes `parents` (deepest first) where they are empty; one in use ends it. */
-function removeParents(root: string, parents: readonly string[]): void {
-  for (const p of parents) {
+/** Removes `dirs` (deepest first) where they are empty; one in use ends it. */
+function removeParents(dirs: readonly string[]): void {
+  for (const dir of dirs) {
     try {
-      fs.rmdirSync(path.join(root, p));
+      fs.rmdirSync(dir);
     } catch {
       return; // in use by another container
     }
@@ -220,14 +211,14 @@ class V1Manager implements CgroupManager {
   create(): void {
     for (const m of this.hierarchies) {
       makeDirs(m, this.path, (dir, parent) => {
-        this.levels.note(m, dir, true);
+        if (dir !== this.dir(m)) this.made.push(dir);
         // A new cpuset starts with no cpus and no mems, and nothing can join it: inherit the parent's.
         if (m === this.mounts.get('cpuset')) {
           for (const f of ['cpuset.cpus', 'cpuset.mems']) {
             write(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim() || '\n');
           }
         }
-      }, (dir) => this.levels.note(m, dir, false));
+      });
       if (readPids(this.dir(m)).length) throw new TsruncError(`cgroup ${this.dir(m)} is not empty: another container uses this cgroupsPath`);
     }
     this.unified?.create();
@@ -299,21 +290,20 @@ class V1Manager implements CgroupManager {
     killAll(dir);
   }
 
-  private readonly levels = new MadeLevels();
+  private readonly made: string[] = [];
 
   madeParents(): string[] {
-    const unified = this.unified?.madeParents();
-    return this.levels.list().filter((l) => l !== this.path && (!unified || unified.includes(l)));
+    return [...this.made, ...(this.unified?.madeParents() ?? [])];
   }
 
   destroy(options: DestroyOptions = {}): void {
     if (options.kill) this.killAll();
-    const parents = parentsToRemove(this.path, options.parents ?? this.madeParents());
+    const made = options.parents ?? this.madeParents();
     for (const m of this.hierarchies) {
       removeDir(this.dir(m));
-      removeParents(m, parents);
+      removeParents(parentsToRemove(m, this.path, made));
     }
-    this.unified?.destroy({ parents: options.parents ?? this.madeParents() });
+    this.unified?.destroy({ parents: made });
   }
 }
 
@@ -337,7 +327,7 @@ class V2Manager implements CgroupManager {
 
   create(): void {
     if (this.enableAll) this.enable(this.available(this.root));
-    else makeDirs(this.root, this.path, (dir) => this.levels.note(this.root, dir, true), (dir) => this.levels.note(this.root, dir, false));
+    else makeDirs(this.root, this.path, (dir) => this.noteMade(dir));
     if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
   }
 
@@ -366,7 +356,7 @@ class V2Manager implements CgroupManager {
           throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
         }
       }
-      makeDirs(dir, part, (made) => this.levels.note(this.root, made, true), (existing) => this.levels.note(this.root, existing, false));
+      makeDirs(dir, part, (made) => this.noteMade(made));
       dir = path.join(dir, part);
     }
   }
@@ -430,15 +420,19 @@ class V2Manager implements CgroupManager {
     killAll(() => this.dir);
   }
 
-  private readonly levels = new MadeLevels();
+  private readonly made: string[] = [];
+
+  private noteMade(dir: string): void {
+    if (dir !== this.dir) this.made.push(dir);
+  }
 
   madeParents(): string[] {
-    return this.levels.list().filter((l) => l !== this.path);
+    return [...this.made];
   }
 
   destroy(options: DestroyOptions = {}): void {
     if (options.kill) this.killAll();
     removeDir(this.dir);
-    removeParents(this.root, parentsToRemove(this.path, options.parents ?? this.madeParents()));
+    removeParents(parentsToRemove(this.root, this.path, options.parents ?? this.madeParents()));
   }
 }

@@ -32,7 +32,7 @@ export interface StoredState {
   config: Spec;
   /** The container's cgroup (relative to each hierarchy's root), when tsrunc made one. */
   cgroupPath?: string;
-  /** Ancestors of cgroupPath this container's create made: its delete removes them once empty. */
+  /** Ancestor cgroup directories (absolute) this container's create made: its delete removes them once empty. */
   cgroupParents?: string[];
 }
 

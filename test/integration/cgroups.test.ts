@@ -196,6 +196,8 @@ t.test('a nested cgroupsPath: the parents create made go with the container, oth
   t.notOk(fs.existsSync(knob(`${pod}/c1`, 'pids', '')), 'the container cgroup is gone');
   t.ok(fs.existsSync(knob(pod, 'pids', '')), 'the parent it did not make is still there');
   fs.rmdirSync(knob(pod, 'pids', ''));
+  const hierarchies = v2 ? [layout.unified!] : [...layout.v1.map((h) => h.mountpoint), ...(layout.unified ? [layout.unified] : [])];
+  t.same(hierarchies.filter((m) => fs.existsSync(path.join(m, pod))), [], 'where create made it (the other hierarchies), it went');
 });
 
 t.test('a resource whose controller the host lacks: a clear error, nothing left', async (t) => {

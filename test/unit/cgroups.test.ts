@@ -19,11 +19,13 @@ t.test('cgroupsPath: absolute, relative under /tsrunc, default /tsrunc/<id>, ref
 });
 
 t.test('delete removes the parents create made, and the empty ones under /tsrunc; never others', async (t) => {
-  t.same(parentsToRemove('/tsrunc/web', []), ['/tsrunc']);
-  t.same(parentsToRemove('/tsrunc/a/b', []), ['/tsrunc/a', '/tsrunc'], 'deepest first');
-  t.same(parentsToRemove('/kubepods/pod1/c1', []), [], 'a pod cgroup someone else made stays');
-  t.same(parentsToRemove('/mine/x/c1', ['/mine/x', '/mine']), ['/mine/x', '/mine']);
-  t.same(parentsToRemove('/web', []), []);
+  const r = '/sys/fs/cgroup/pids';
+  t.same(parentsToRemove(r, '/tsrunc/web', []), [`${r}/tsrunc`]);
+  t.same(parentsToRemove(r, '/tsrunc/a/b', []), [`${r}/tsrunc/a`, `${r}/tsrunc`], 'deepest first');
+  t.same(parentsToRemove(r, '/kubepods/pod1/c1', []), [], 'a pod cgroup someone else made stays');
+  t.same(parentsToRemove(r, '/mine/x/c1', [`${r}/mine/x`, `${r}/mine`]), [`${r}/mine/x`, `${r}/mine`]);
+  t.same(parentsToRemove(r, '/mine/x/c1', ['/sys/fs/cgroup/cpu/mine']), [], 'made in another hierarchy only');
+  t.same(parentsToRemove(r, '/web', []), []);
 });
 
 t.test('v1: memory, cpu, cpuset, pids and devices, in a safe order', async (t) => {
