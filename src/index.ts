@@ -16,3 +16,7 @@ export { OCI_VERSION, TSRUNC_VERSION } from './version.js';
 export { features } from './runtime/features.js';
 export type { Features } from './spec/generated/features.js';
 export type { ExecOptions, ExecResult } from './runtime/exec.js';
+export type { UpdateOptions } from './runtime/update.js';
+export type { ContainerEvent, EventsOptions } from './runtime/events.js';
+export type { Stats, Uint } from './cgroups/stats.js';
+export type { Resources } from './spec/generated/config.js';

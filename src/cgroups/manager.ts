@@ -10,6 +10,7 @@ import type { Resources } from '../spec/generated/config.js';
 import { type CgroupLayout, detectCgroupLayout } from './detect.js';
 import { CGROUP_PARENT } from './path.js';
 import { type CgroupWrite, type CurrentValues, v1Writes, v2Writes } from './resources.js';
+import { hugepageSizes, oomKills, type Stats, statsV1, statsV2 } from './stats.js';
 
 export interface CgroupManager {
   /** The container's cgroup path, relative to each hierarchy's root (e.g. /tsrunc/web). */
@@ -19,6 +20,10 @@ export interface CgroupManager {
   create(): void;
   /** Writes `resources`; what the kernel lacks but may be ignored is pushed to `warnings`. */
   apply(resources: Resources, warnings: string[]): void;
+  /** Usage counters in runc's `events` shape. */
+  stats(): Stats;
+  /** OOM kills in the cgroup so far (0 where the kernel does not count them). */
+  oomKills(): number;
   /** Bytes of memory the container uses now (memory.usage_in_bytes, memory.current). */
   memoryUsage(): number | undefined;
   addProcess(pid: number): void;
@@ -88,6 +93,22 @@ function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
   write(target, w.value);
   // Still "unlimited" after a finite limit was accepted: the kernel ignores this knob.
   if (w.verify && Number(w.value) >= 0 && (readNumber(target) ?? 0) >= 2 ** 62) warnings.push(w.verify);
+}
+
+function readFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function hostHugepages(): string[] {
+  try {
+    return hugepageSizes(fs.readdirSync('/sys/kernel/mm/hugepages'));
+  } catch {
+    return [];
+  }
 }
 
 function readNumber(file: string): number | undefined {
@@ -243,6 +264,18 @@ class V1Manager implements CgroupManager {
     return { memoryLimit: readNumber(path.join(this.dir(memory), 'memory.limit_in_bytes')) };
   }
 
+  stats(): Stats {
+    return statsV1((controller, file) => {
+      const mount = this.mounts.get(controller);
+      return mount ? readFile(path.join(this.dir(mount), file)) : undefined;
+    }, hostHugepages());
+  }
+
+  oomKills(): number {
+    const memory = this.mounts.get('memory');
+    return memory ? oomKills(readFile(path.join(this.dir(memory), 'memory.oom_control'))) : 0;
+  }
+
   memoryUsage(): number | undefined {
     const memory = this.mounts.get('memory');
     return memory ? readNumber(path.join(this.dir(memory), 'memory.usage_in_bytes')) : undefined;
@@ -377,6 +410,14 @@ class V2Manager implements CgroupManager {
       if (!enabled.has(w.controller)) throw new TsruncError(`cgroup: the ${w.controller} controller is not available here (needed for ${w.file})`);
       carryOut(this.dir, w, warnings);
     }
+  }
+
+  stats(): Stats {
+    return statsV2((file) => readFile(path.join(this.dir, file)), hostHugepages());
+  }
+
+  oomKills(): number {
+    return oomKills(readFile(path.join(this.dir, 'memory.events')));
   }
 
   memoryUsage(): number | undefined {

@@ -9,6 +9,7 @@ import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
 import type { CliCommand, GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { eventsCommand } from './commands/events.js';
 import { execCommand } from './commands/exec.js';
 import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
@@ -37,6 +38,7 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   pauseCommand,
   resumeCommand,
   updateCommand,
+  eventsCommand,
   listCommand,
   psCommand,
   specCommand,

@@ -20,6 +20,8 @@ import type { KillOptions } from './kill.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { RunOptions, RunResult } from './run.js';
 import type { UpdateOptions } from './update.js';
+import type { ContainerEvent, EventsOptions } from './events.js';
+import type { Stats } from '../cgroups/stats.js';
 import type { Resources } from '../spec/generated/config.js';
 
 // Each operation loads its module on first use: the CLI runs one operation per process, and
@@ -65,6 +67,21 @@ export class Runtime {
   async update(id: string, resources: Resources, options: UpdateOptions = {}): Promise<string[]> {
     const { updateContainer } = await import('./update.js');
     return updateContainer(this.ctx, id, resources, options);
+  }
+
+  /** The container's cgroup counters now, in runc's `events --stats` shape. */
+  async stats(id: string): Promise<Stats> {
+    const { containerStats } = await import('./events.js');
+    return containerStats(this.ctx, id);
+  }
+
+  /**
+   * Stats every `intervalMs` and an `oom` event for each OOM kill in the container, until it stops
+   * (runc events). Break out of the loop, or abort `signal`, to stop early.
+   */
+  async *events(id: string, options: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
+    const { containerEvents } = await import('./events.js');
+    yield* containerEvents(this.ctx, id, options);
   }
 
   /** The state root this runtime uses. */

@@ -5,6 +5,7 @@
  */
 import type { CgroupManager } from '../../src/cgroups/manager.js';
 import type { Resources } from '../../src/spec/generated/config.js';
+import { type Stats, statsV2 } from '../../src/cgroups/stats.js';
 import fs from 'node:fs';
 import type { ExitStatus, NativeAddon, SyncMessage } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
@@ -161,5 +162,11 @@ export class FakeCgroups implements CgroupManager {
   }
   madeParents(): string[] {
     return [];
+  }
+  stats(): Stats {
+    return statsV2(() => undefined, []);
+  }
+  oomKills(): number {
+    return 0;
   }
 }

@@ -99,6 +99,8 @@ t.test('the fast path yields exactly what yargs yields, or defers to it', async 
     ['update', '--memory', '64m', '--pids-limit', '10', '--cpuset-cpus=0-1', 'x'],
     ['update', '-r', '/r.json', 'x'],
     ['update', '--memory-swap=-1', 'x'],
+    ['events', '--stats', 'x'],
+    ['events', '--interval', '1s', 'x'],
   ];
   for (const argv of invocations) {
     const args = normalizeArgs(argv, long);

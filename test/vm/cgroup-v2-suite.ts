@@ -7,3 +7,4 @@ import t from 'tap';
 t.setTimeout(30 * 60_000);
 process.env.TSRUNC_EXPECT_CGROUP_V2 = '1';
 await import('../integration/cgroups.test.js');
+await import('../integration/events.test.js');
