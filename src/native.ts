@@ -40,6 +40,8 @@ export interface NativeAddon {
   /** true once the process behind pidfd has exited, false after timeoutMs. */
   pidfdWait(pidfd: number, timeoutMs: number): boolean;
   mkfifo(path: string, mode: number): void;
+  /** Attaches a cgroup v2 device program (8-byte bpf_insn each) to a cgroup directory, replacing the ones before. */
+  replaceDeviceProgram(cgroupDir: string, insns: Buffer): void;
   /** false only with nonBlocking when another process holds the lock. */
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): boolean;
   /** Opens the start gate; `refused` carries the init's reason (a failed startContainer hook). */

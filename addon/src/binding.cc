@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bpf.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -198,6 +199,28 @@ Napi::Value PidfdWait(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(env, r > 0);
 }
 
+// replaceDeviceProgram(cgroupDir, insns: Buffer): void — cgroup v2 device rules (bpf.h).
+Napi::Value ReplaceDeviceProgram(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>();
+  Napi::Buffer<uint8_t> insns = info[1].As<Napi::Buffer<uint8_t>>();
+  if (insns.Length() == 0 || insns.Length() % 8 != 0) return ThrowType(env, "insns: a whole number of 8-byte instructions");
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ThrowErrno(env, errno, "open", dir.c_str());
+  struct bpf_error error;
+  int r = tsrunc_replace_device_program(fd, insns.Data(), insns.Length() / 8, &error);
+  close(fd);
+  if (r < 0) {
+    ThrowErrno(env, error.err, error.syscall, dir.c_str());
+    if (error.log[0] && env.IsExceptionPending()) {
+      Napi::Error e = env.GetAndClearPendingException();
+      e.Set("verifierLog", Napi::String::New(env, error.log));
+      e.ThrowAsJavaScriptException();
+    }
+  }
+  return env.Undefined();
+}
+
 // mkfifo(path, mode): void
 Napi::Value MakeFifo(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -326,6 +349,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("mkfifo", Napi::Function::New(env, MakeFifo));
+  exports.Set("replaceDeviceProgram", Napi::Function::New(env, ReplaceDeviceProgram));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("waitGate", Napi::Function::New(env, WaitGate));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));

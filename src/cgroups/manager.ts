@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fromNodeError, TsruncError } from '../errors.js';
 import type { Resources } from '../spec/generated/config.js';
 import { type CgroupLayout, detectCgroupLayout } from './detect.js';
+import { native } from '../native.js';
+import { deviceProgram } from './device-program.js';
 import { CGROUP_PARENT } from './path.js';
 import { type CgroupWrite, type CurrentValues, v1Writes, v2Writes } from './resources.js';
 import { hugepageSizes, oomKills, type Stats, statsV1, statsV2 } from './stats.js';
@@ -396,6 +398,17 @@ class V2Manager implements CgroupManager {
 
   apply(resources: Resources, warnings: string[]): void {
     this.carryOutAll(v2Writes(resources, warnings), warnings);
+    // No devices files on v2: the rules become an eBPF program on the cgroup (./device-program.ts).
+    if (resources.devices) {
+      try {
+        native().replaceDeviceProgram(this.dir, deviceProgram(resources.devices));
+      } catch (e) {
+        // The verifier's last lines say why it refused the program (a bug of ours, never of the config).
+        const log = ((e as Error).cause as { verifierLog?: string } | undefined)?.verifierLog;
+        if (!log) throw e;
+        throw new TsruncError(`${(e as Error).message}; the verifier said: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+      }
+    }
   }
 
   /** The writes of `controllers` only (a hybrid host's v1 side does the rest); warnings are the v1 side's. */

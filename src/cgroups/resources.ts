@@ -202,13 +202,13 @@ export function v2Writes(r: Resources, warnings: string[]): CgroupWrite[] {
   }
   if (r.network) warnings.push('linux.resources.network (net_cls/net_prio) does not exist on cgroup v2; ignored');
   for (const line of rdmaLines(r)) w('rdma', 'rdma.max', line);
-  if (r.devices) warnings.push('linux.resources.devices is not enforced on cgroup v2 yet (it needs an eBPF device program)');
+  // devices: an eBPF program, not a file (manager.ts, device-program.ts).
   for (const [key, value] of Object.entries(r.unified ?? {})) w(key.split('.')[0]!, key, value);
   return out;
 }
 
 /** The devices runc allows every container on top of the config's rules. */
-const DEFAULT_ALLOWED: Array<{ allow: boolean; type: string; major: number; minor: number; access: string }> = [
+export const DEFAULT_ALLOWED: Array<{ allow: boolean; type: string; major: number; minor: number; access: string }> = [
   { allow: true, type: 'c', major: -1, minor: -1, access: 'm' },
   { allow: true, type: 'b', major: -1, minor: -1, access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, // null

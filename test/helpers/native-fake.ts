@@ -118,6 +118,10 @@ export class FakeNative implements NativeAddon {
   setWinsize(fd: number, rows: number, cols: number): void {
     this.record('setWinsize', fd, rows, cols);
   }
+
+  replaceDeviceProgram(cgroupDir: string, insns: Buffer): void {
+    this.record('replaceDeviceProgram', cgroupDir, insns.length);
+  }
 }
 
 /** A cgroup manager that records what it is asked and touches nothing. */

@@ -249,7 +249,7 @@ t.test('a cpu quota slows a busy loop down', async (t) => {
   t.ok(free > 3 * limited && limited > 0, `10% quota: ${limited} iterations in a second against ${free} unlimited`);
 });
 
-t.test('devices: a device the rules do not allow cannot be opened', { skip: v2 ? 'the v2 device program is not implemented yet' : false }, async (t) => {
+t.test('devices: a device the rules do not allow cannot be opened', async (t) => {
   const kmsg = (allow: boolean) => runScript(t, stateRoot(t), 'echo tsrunc-devices-test > /dev/kmsg && echo opened', (s) => {
     s.linux!.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o600 }];
     s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }, ...(allow ? [{ allow: true, type: 'c', major: 1, minor: 11, access: 'w' }] : [])] };
@@ -260,6 +260,23 @@ t.test('devices: a device the rules do not allow cannot be opened', { skip: v2 ?
   const allowed = kmsg(true);
   t.equal(allowed.status, 0, allowed.stderr);
   t.equal(allowed.stdout, 'opened\n');
+});
+
+t.test('devices: update replaces the rules of a running container', async (t) => {
+  const { root, id } = created(t, (s) => {
+    s.process!.args = ['sleep', '100'];
+    s.linux!.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o600 }];
+    s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
+  });
+  t.equal(tsrunc(root, ['start', id]).status, 0);
+  const write = () => tsrunc(root, ['exec', id, 'sh', '-c', 'echo tsrunc-devices-update > /dev/kmsg && echo opened']);
+  t.match(write().stderr, /Operation not permitted/, 'denied at create');
+  const allow = JSON.stringify({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'w' }] });
+  t.equal(tsrunc(root, ['update', '-r', '-', id], { input: allow }).stderr, '');
+  t.equal(write().stdout, 'opened\n', 'allowed after update');
+  t.equal(tsrunc(root, ['update', '-r', '-', id], { input: JSON.stringify({ devices: [{ allow: false, access: 'rwm' }] }) }).stderr, '');
+  t.match(write().stderr, /Operation not permitted/, 'denied again: the earlier rules are gone');
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
 });
 
 t.test('pause stops the container, resume restarts it', async (t) => {
