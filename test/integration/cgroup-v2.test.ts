@@ -11,9 +11,17 @@ import { rootSkipReason } from '../helpers/cli.js';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const suite = path.join(repo, 'dist/test/vm/cgroup-v2-suite.js');
 
-/** The tool: $TSRUNC_CGROUP2_VM, else ../shared/tools/cgroup2-vm beside the checkout, else on PATH. */
+/**
+ * The tool: $TSRUNC_CGROUP2_VM, else ../shared/tools/cgroup2-vm beside the checkout (or beside
+ * /work/main, where the project's machines keep it, for clones elsewhere), else on PATH.
+ */
 function findTool(): string | undefined {
-  const candidates = [process.env.TSRUNC_CGROUP2_VM, path.join(repo, '../shared/tools/cgroup2-vm'), ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'cgroup2-vm'))];
+  const candidates = [
+    process.env.TSRUNC_CGROUP2_VM,
+    path.join(repo, '../shared/tools/cgroup2-vm'),
+    '/work/shared/tools/cgroup2-vm',
+    ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'cgroup2-vm')),
+  ];
   return candidates.find((c) => c && fs.existsSync(c));
 }
 
