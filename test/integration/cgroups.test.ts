@@ -8,7 +8,7 @@ import { detectCgroupLayout } from '../../src/cgroups/detect.js';
 import { blkioToIoWeight, sharesToWeight } from '../../src/cgroups/resources.js';
 import { Runtime } from '../../src/index.js';
 import type { Resources, Spec } from '../../src/spec/generated/config.js';
-import { alive, makeBundle, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+import { alive, makeBundle, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, tsruncBin, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 // In the cgroup2-vm guest (./cgroup-v2.test.ts) a v1 layout would mean the v2 suite silently ran the v1 one.
@@ -162,6 +162,42 @@ t.test('every resource field reads back from the cgroup files, after create and 
   t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
   t.match(tsrunc(root, ['update', '--memory', '1m', id]).stderr, /container does not exist/);
   t.notOk(fs.existsSync(knob(p, 'pids', '')), 'delete removed the cgroup');
+});
+
+t.test('network: classID and priorities read back after create and update (v1), a warning on v2', async (t) => {
+  const root = stateRoot(t);
+  const id = uniqueId('net');
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sleep', '100'];
+    s.linux!.resources = { network: { classID: 0x100001, priorities: [{ name: 'lo', priority: 5 }] } };
+  });
+  if (v2) {
+    const r = tsrunc(root, ['create', '--bundle', bundle, id]);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stderr, /linux\.resources\.network \(net_cls\/net_prio\) does not exist on cgroup v2; ignored/);
+    t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
+    return;
+  }
+  // net_cls/net_prio are mounted nowhere here: a hierarchy of them in a private mount namespace,
+  // where tsrunc finds it in its mountinfo like any other.
+  const mnt = tempDir(t);
+  const cli = `${process.execPath} ${tsruncBin} --root ${root}`;
+  const dir = `${mnt}/tsrunc/${id}`;
+  const script = [
+    'set -e',
+    'mount --make-rprivate /',
+    `mount -t cgroup -o net_cls,net_prio none ${mnt}`,
+    `${cli} create --bundle ${bundle} ${id}`,
+    `echo "classid $(cat ${dir}/net_cls.classid)"; grep '^lo ' ${dir}/net_prio.ifpriomap | sed 's/^/prio /'`,
+    `echo '{"network":{"classID":1048578,"priorities":[{"name":"lo","priority":9}]}}' | ${cli} update -r - ${id}`,
+    `echo "classid $(cat ${dir}/net_cls.classid)"; grep '^lo ' ${dir}/net_prio.ifpriomap | sed 's/^/prio /'`,
+    `${cli} delete --force ${id}`,
+    `test -e ${dir} && echo left || echo gone`,
+    `umount ${mnt}`,
+  ].join('\n');
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.same(r.stdout.trim().split('\n'), ['classid 1048577', 'prio lo 5', 'classid 1048578', 'prio lo 9', 'gone']);
 });
 
 t.test('memory.checkBeforeUpdate: a limit below the current usage is refused', async (t) => {
