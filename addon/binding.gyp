@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "tsrunc",
-      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c"],
+      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c", "src/procfs.c"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
@@ -22,7 +22,8 @@
         "src/init/rootfs.c",
         "src/init/process.c",
         "src/init/hooks.c",
-        "src/init/console.c"
+        "src/init/console.c",
+        "src/procfs.c"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11", "-fno-strict-aliasing"],

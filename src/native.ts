@@ -53,6 +53,8 @@ export interface NativeAddon {
   /** One fd sent with SCM_RIGHTS, and the message's data (the pty's name); null on EOF. */
   recvFd(fd: number): { fd: number; name: string } | null;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** Writes /proc/<pid>/<file> through a verified procfs handle (addon/src/procfs.h): no mount can redirect it. */
+  writeProcFile(pid: number, file: string, text: string): void;
 }
 
 const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bpf.h"
+#include "procfs.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -72,6 +73,21 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   out.Set("pid", Napi::Number::New(env, result.pid));
   out.Set("syncFd", Napi::Number::New(env, result.sync_fd));
   return out;
+}
+
+// writeProcFile(pid, file, text): void. Writes /proc/<pid>/<file> through a verified procfs handle
+// (procfs.h), opened once per process: a mount over /proc cannot redirect it.
+Napi::Value WriteProcFile(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsString())
+    return ThrowType(env, "writeProcFile(pid: number, file: string, text: string)");
+  static int proc = -1;
+  if (proc < 0 && (proc = procfs_open()) < 0) return ThrowErrno(env, errno, "open procfs", "/proc");
+  std::string rel = std::to_string(info[0].As<Napi::Number>().Int32Value()) + "/" + info[1].As<Napi::String>().Utf8Value();
+  std::string text = info[2].As<Napi::String>();
+  if (procfs_write_file(proc, rel.c_str(), text.data(), text.size()) < 0)
+    return ThrowErrno(env, errno, "write", ("/proc/" + rel).c_str());
+  return env.Undefined();
 }
 
 // syncSend(fd, type, value): void
@@ -357,6 +373,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("writeProcFile", Napi::Function::New(env, WriteProcFile));
   return exports;
 }
 

@@ -46,7 +46,8 @@ enum plan_tag {
 	 *   u64 flags       MS_* for mount(2); for binds, applied by a remount after the bind,
 	 *   u64 propagation MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), 0 = none,
 	 *   u64 attr_set, u64 attr_clr  MOUNT_ATTR_* applied with mount_setattr(AT_RECURSIVE), 0/0 = none,
-	 *   str source      host path for binds (absolute, resolved by TS); device or dummy otherwise,
+	 *   str source      binds: host path (absolute), or a path in the rootfs with SOURCE_IN_ROOT;
+ *                   device or dummy otherwise,
 	 *   str destination absolute, lexically clean path inside the container (resolved in the rootfs),
 	 *   str fstype      "" for binds,
 	 *   str data        filesystem-specific options for mount(2)'s data argument, "" = NULL */
@@ -55,11 +56,14 @@ enum plan_tag {
 	 *   str path (inside the container), str bind_source ("" = mknod; else bind-mount this host path,
 	 *   used inside user namespaces where mknod is not permitted) */
 	PLAN_SYMLINK = 16,       /* str target, str linkpath (inside the container; skipped if it exists). */
-	PLAN_MASKED_PATH = 17,   /* str path: /dev/null bound over a file, read-only tmpfs over a dir. ENOENT ok. */
-	PLAN_READONLY_PATH = 18, /* str path: bind onto itself and remount read-only. ENOENT ok. */
+	PLAN_MASKED_PATH = 17,   /* str path: the verified /dev/null bound over a file, read-only tmpfs over a
+	                            dir; never through a symlink. ENOENT ok. */
+	PLAN_READONLY_PATH = 18, /* str path: bound onto itself read-only (recursively); never through a
+	                            symlink. ENOENT ok. */
 	PLAN_HOSTNAME = 19,      /* str */
 	PLAN_DOMAINNAME = 20,    /* str */
-	PLAN_SYSCTL = 21,        /* str path under /proc/sys ("net/ipv4/ip_forward"), str value */
+	PLAN_SYSCTL = 21,        /* str path under /proc/sys ("net/ipv4/ip_forward", components checked by TS),
+	                            str value; written through the procfs handle (procfs.h) */
 	PLAN_EXEC_FIFO = 22,     /* str host path of the start gate (a FIFO); opened O_PATH before pivot_root */
 	PLAN_HOOK_STATE = 23,    /* str prefix, str suffix: the state JSON given to container-namespace hooks
 	                            on stdin is prefix + the init's pid as the container sees it + suffix */
@@ -96,6 +100,8 @@ enum plan_hook_kind {
 #define PLAN_MOUNT_OPT_FILE 0x1u           /* destination is created as an empty file, not a directory */
 #define PLAN_MOUNT_OPT_SYSFS_FALLBACK 0x2u /* sysfs: on EPERM (user namespace without its own netns),
                                               rbind the host's /sys instead, then apply flags */
+#define PLAN_MOUNT_OPT_SOURCE_IN_ROOT 0x4u /* bind: source is a path inside the container's rootfs,
+                                              resolved there (RESOLVE_IN_ROOT), not on the host */
 
 #define PLAN_UMASK_UNSET 0xffffffffu
 

@@ -20,6 +20,8 @@
  *   state.json, pid file; close                                                   blocks until `start`
  *
  *   Any failing step, in either stage:  ◀── ERROR {err = errno, step, text = "`what`"}, then exit(1).
+ *   err = 0: not a failed call but something found wrong (e.g. "`/dev/null` is a symlink, not the
+ *   character device 1:3"); the text says it all.
  *   ABORT from the runtime at any point: the helper exits(1) at once.
  *
  * When no fork is needed (no new or joined pid/time namespace), stage 1 sends INIT_PID with its own
@@ -88,6 +90,8 @@ enum init_step {
 	STEP_EXEC = 39,           /* text = resolved path (only reachable as a message in tests) */
 	STEP_SIGNALS = 40,        /* resetting signal dispositions */
 	STEP_CONSOLE = 42,        /* the pty: text = what failed (open /dev/ptmx, send the master, …) */
+	STEP_PROCFS = 43,         /* opening the procfs handle every procfs write goes through */
+	STEP_CONSOLE_BIND = 44,   /* binding the pty over /dev/console: text = what failed */
 	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
 	                             exit status (128 + signal when killed), 0 when it could not run */
 };

@@ -84,6 +84,8 @@ function write(file: string, value: string): void {
 
 /** One planned write into `dir`: its fallback file when the first is missing, warnings where allowed. */
 function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
+  // Only ever a file of the container's own cgroup (checkResources refuses such keys first).
+  if (w.file.includes('/') || w.file.startsWith('.')) throw new TsruncError(`cgroup: refusing to write ${JSON.stringify(w.file)}: not a file name of the cgroup`);
   const target = path.join(dir, w.file);
   if (!fs.existsSync(target)) {
     if (w.orElse) return carryOut(dir, w.orElse, warnings);

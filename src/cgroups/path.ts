@@ -13,9 +13,14 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): 
   if (/^[^/:]+:[^:]*:[^:]+$/.test(cgroupsPath)) {
     throw new ConfigError('config.json', '/linux/cgroupsPath', `"${cgroupsPath}" is a systemd slice:prefix:name path; the systemd cgroup driver is not supported yet`, 'config-linux.md#configLinuxCgroupsPath');
   }
+  // Refused rather than cleaned: ".." in a path that names a cgroup only ever means climbing out of
+  // where the config seems to put it.
+  if (cgroupsPath.split('/').includes('..')) {
+    throw new ConfigError('config.json', '/linux/cgroupsPath', 'must not contain a ".." component', 'config-linux.md#configLinuxCgroupsPath');
+  }
   const joined = cgroupsPath.startsWith('/') ? cgroupsPath : `${CGROUP_PARENT}/${cgroupsPath}`;
   const clean = path.posix.normalize(joined);
-  if (clean.split('/').includes('..') || clean === '/') {
+  if (clean === '/') {
     throw new ConfigError('config.json', '/linux/cgroupsPath', 'must name a cgroup below the hierarchy root', 'config-linux.md#configLinuxCgroupsPath');
   }
   return clean.replace(/\/$/, '');

@@ -48,8 +48,17 @@ export function checkResources(r: Resources): ResourcesProblem | undefined {
   for (const [i, h] of (r.hugepageLimits ?? []).entries()) {
     if (!/^\d+[KMGTP]?B$/.test(h.pageSize)) return { pointer: `/hugepageLimits/${i}/pageSize`, message: 'must be <size><unit-prefix>B, e.g. 2MB or 1GB' };
   }
+  // A key becomes a file name in the container's cgroup: "memory.max/../../x" would write outside it.
+  for (const key of Object.keys(r.unified ?? {})) {
+    if (!UNIFIED_KEY.test(key)) {
+      return { pointer: `/unified/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'must be a cgroup v2 interface file name, <controller>.<name> (letters, digits, "_" and dots, no "/")' };
+    }
+  }
   return undefined;
 }
+
+/** cgroup v2 interface file names: "memory.max", "hugetlb.2MB.max", "cpu.max.burst". */
+const UNIFIED_KEY = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/;
 
 /** rdma.max lines, the same on v1 and v2: "<device> hca_handle=N hca_object=M". */
 function rdmaLines(r: Resources): string[] {

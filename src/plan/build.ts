@@ -1,10 +1,10 @@
 /**
  * buildLaunchPlan: a validated config.json + the host's facts → the plan the init helper executes.
  *
- * Pure: no I/O except through `options.statSource`, so unit tests cover every policy decision
+ * Pure: no I/O except through `options.statSource`, `readLink` and `namespaceId`, so unit tests cover every policy decision
  * (ordering, defaults, what is refused) without root.
  */
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
@@ -14,6 +14,7 @@ import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
+import { planSysctl } from './sysctl.js';
 
 export interface PlanOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -31,6 +32,10 @@ export interface PlanOptions {
   id?: string;
   /** What a bind source is; defaults to stat(2). */
   statSource?: (p: string) => SourceKind;
+  /** The target of a symlink, undefined for anything else; defaults to readlink(2). */
+  readLink?: (p: string) => string | undefined;
+  /** The identity (dev:ino) of the namespace a path names; defaults to stat(2). */
+  namespaceId?: (p: string) => string | undefined;
 }
 
 /** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
@@ -75,15 +80,24 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const mountEntries = spec.mounts ?? [];
   const mounts = planMounts(mountEntries, {
     bundle: options.bundle,
+    rootfs: options.rootfs,
     cgroups: options.host.cgroups,
     ownCgroups: options.host.ownCgroups,
     cgroupBind: ns.has('user') && !ns.created('cgroup'),
     sysfsNeedsFallback: ns.has('user') && !ns.created('network'),
     statSource: options.statSource ?? statKind,
+    readLink: options.readLink ?? readLinkOrUndefined,
   });
   // As runc: with /dev bound from the host, the host's nodes are the container's.
   const devBoundFromHost = mounts.some((m) => m.destination === '/dev' && m.fstype === '');
-  const sysctl = planSysctl(linux.sysctl ?? {}, ns);
+  const namespaceId = options.namespaceId ?? statNamespace;
+  const sysctl = planSysctl(linux.sysctl ?? {}, {
+    has: ns.has,
+    isRuntimeOwn: (type) => {
+      const joined = ns.joins.find((j) => j.nstype === CLONE_NEW[type]);
+      return joined !== undefined && namespaceId(joined.path) === options.host.namespaceIds[type];
+    },
+  });
 
   return {
     joins: ns.joins,
@@ -114,6 +128,23 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     process: planProcess(spec.process, options.host.capLastCap, warnings),
     warnings,
   };
+}
+
+function readLinkOrUndefined(p: string): string | undefined {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function statNamespace(p: string): string | undefined {
+  try {
+    const st = statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function statKind(p: string): SourceKind {
@@ -192,32 +223,4 @@ function timeOffsetsText(offsets: { boottime?: TimeOffset; monotonic?: TimeOffse
   return Object.entries(offsets ?? {})
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
     .join('');
-}
-
-/** IPC-namespaced sysctls (runc's list); net.* follow the network namespace. */
-const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
-
-/**
- * A sysctl is written through the container's /proc/sys, which for a sysctl that is not namespaced
- * is the host's: only allow those that belong to a namespace the container has (as runc does).
- */
-function planSysctl(sysctl: Record<string, string>, ns: NamespacePlan): Array<[string, string]> {
-  return Object.entries(sysctl).map(([key, value]) => {
-    const pointer = `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    const refuse = (why: string) => new ConfigError('config.json', pointer, why, 'config-linux.md#configLinuxSysctl');
-    const dotted = key.replace(/\//g, '.');
-    if (dotted.startsWith('net.')) {
-      if (!ns.has('network')) throw refuse('net.* sysctls need a network namespace: this one would change the host');
-    } else if (IPC_SYSCTLS.has(dotted) || dotted.startsWith('fs.mqueue.')) {
-      if (!ns.has('ipc')) throw refuse('IPC sysctls need an ipc namespace: this one would change the host');
-    } else if (dotted === 'kernel.domainname') {
-      if (!ns.has('uts')) throw refuse('kernel.domainname needs a uts namespace: this one would change the host');
-    } else if (dotted === 'kernel.hostname') {
-      throw refuse('kernel.hostname conflicts with the hostname field; set "hostname" instead');
-    } else {
-      throw refuse('is not in a kernel namespace the container can have: it would change the host');
-    }
-    // Slash form keeps dots inside names (net/ipv4/conf/eth0.100/forwarding).
-    return [key.includes('/') ? key : key.replace(/\./g, '/'), value];
-  });
 }

@@ -2,8 +2,9 @@
  * What the plan builder needs to know about the host. Detected once per create, passed in, so
  * buildLaunchPlan itself stays a pure function that unit tests can feed any host.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type CgroupLayout, detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
+import type { NamespaceType } from './linux.js';
 
 export interface HostInfo {
   /** The runtime itself runs in a non-initial user namespace: mknod is not permitted there. */
@@ -15,7 +16,12 @@ export interface HostInfo {
   ownCgroups: Map<string, string>;
   /** /proc/kcore exists, so /dev/core can point at it (as runc does). */
   hasKcore: boolean;
+  /** The runtime's own namespaces (dev:ino of /proc/self/ns/*) that a joined one must not be, for sysctls. */
+  namespaceIds: Partial<Record<NamespaceType, string>>;
 }
+
+/** /proc/self/ns file names of the namespaces whose sysctls a container may set. */
+const NS_FILES: Partial<Record<NamespaceType, string>> = { network: 'net', ipc: 'ipc', uts: 'uts' };
 
 /** Reads the facts about this host from /proc. */
 export function detectHost(): HostInfo {
@@ -26,5 +32,11 @@ export function detectHost(): HostInfo {
     cgroups: detectCgroupLayout(),
     ownCgroups: parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8')),
     hasKcore: existsSync('/proc/kcore'),
+    namespaceIds: Object.fromEntries(
+      Object.entries(NS_FILES).map(([type, file]) => {
+        const st = statSync(`/proc/self/ns/${file}`);
+        return [type, `${st.dev}:${st.ino}`];
+      }),
+    ),
   };
 }

@@ -22,6 +22,8 @@ export const enum MountKind {
 /** Options for {@link PlannedMount.options}; mirror PLAN_MOUNT_OPT_* in plan.h. */
 export const MOUNT_OPT_FILE = 0x1;
 export const MOUNT_OPT_SYSFS_FALLBACK = 0x2;
+/** A bind source inside the rootfs, resolved there by the init (its symlinks cannot lead out). */
+export const MOUNT_OPT_SOURCE_IN_ROOT = 0x4;
 
 export interface PlannedMount {
   kind: MountKind;
@@ -34,7 +36,7 @@ export interface PlannedMount {
   /** MOUNT_ATTR_* to set and clear recursively with mount_setattr(2) (the spec's r* options). */
   attrSet: bigint;
   attrClr: bigint;
-  /** Host path for binds (absolute); device name or dummy otherwise. */
+  /** Host path for binds (absolute), or a path in the rootfs with MOUNT_OPT_SOURCE_IN_ROOT; device name or dummy otherwise. */
   source: string;
   /** Absolute, lexically clean path inside the container. */
   destination: string;

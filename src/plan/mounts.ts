@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { CgroupLayout } from '../cgroups/detect.js';
-import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount } from './launch-plan.js';
+import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount } from './launch-plan.js';
 import { MOUNT_ATTR, MS } from './linux.js';
 
 /** One entry of config.json `mounts`, as far as Linux uses it. */
@@ -154,6 +154,8 @@ export type SourceKind = 'dir' | 'file' | 'missing';
 
 export interface MountContext {
   bundle: string;
+  /** Absolute host path of the rootfs, symlinks resolved. */
+  rootfs: string;
   cgroups: CgroupLayout;
   /** The runtime's own cgroup per hierarchy (host view), which the container inherits. */
   ownCgroups: Map<string, string>;
@@ -165,6 +167,52 @@ export interface MountContext {
   /** The container gets a new user namespace but not its own network namespace (sysfs needs the fallback). */
   sysfsNeedsFallback: boolean;
   statSource(p: string): SourceKind;
+  /** The target of symlink `p`; undefined when `p` is not a symlink (or does not exist). */
+  readLink(p: string): string | undefined;
+}
+
+/** Where a bind source is: a host path, or a path inside the container's rootfs. */
+export interface BindSource {
+  path: string;
+  /** `path` is inside the rootfs, as the container names it: the init resolves it there. */
+  inRoot: boolean;
+}
+
+const MAX_SYMLINKS = 40;
+
+/**
+ * Resolves a bind source's host part, symlink by symlink, until it reaches the container's rootfs.
+ * The host's directories are the host's to trust; once inside the rootfs, the rest of the path is
+ * the image's, whose symlinks must not name a host file (an image's /data → /etc/shadow): that rest
+ * is handed to the init to resolve inside the rootfs (RESOLVE_IN_ROOT), as the container would.
+ */
+export function locateBindSource(source: string, rootfs: string, readLink: (p: string) => string | undefined): BindSource {
+  const within = (p: string) => p === rootfs || p.startsWith(`${rootfs}/`);
+  const rest = source.split('/').filter(Boolean);
+  let current = '/';
+  let links = 0;
+  for (;;) {
+    // The rootfs directory itself and its ".." are the host's; what lies below it is the image's.
+    if (within(current) && !(current === rootfs && rest[0] === '..')) {
+      return { inRoot: true, path: `/${[path.posix.relative(rootfs, current), ...rest].filter(Boolean).join('/')}` };
+    }
+    const name = rest.shift();
+    if (name === undefined) return { inRoot: false, path: current };
+    if (name === '.') continue;
+    if (name === '..') {
+      current = path.posix.dirname(current);
+      continue;
+    }
+    const next = path.posix.join(current, name);
+    const target = links < MAX_SYMLINKS ? readLink(next) : undefined;
+    if (target === undefined) {
+      current = next;
+      continue;
+    }
+    links++;
+    rest.unshift(...target.split('/').filter(Boolean));
+    if (target.startsWith('/')) current = '/';
+  }
 }
 
 /** Plans every config mount, in order; one config mount may expand to several (cgroup v1). */
@@ -183,12 +231,13 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
       const source = path.resolve(ctx.bundle, m.source);
       const kind = ctx.statSource(source);
       if (kind === 'missing') throw new ConfigError('config.json', `${pointer}/source`, `bind mount source ${source} does not exist`, SECTION);
+      const located = locateBindSource(source, ctx.rootfs, ctx.readLink);
       out.push({
         ...base,
         kind: MountKind.Bind,
-        options: kind === 'file' ? MOUNT_OPT_FILE : 0,
+        options: (kind === 'file' ? MOUNT_OPT_FILE : 0) | (located.inRoot ? MOUNT_OPT_SOURCE_IN_ROOT : 0),
         flags: opts.flags,
-        source,
+        source: located.path,
         fstype: '',
         data: opts.data,
       });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalName } from './signals.js';
-import { ConfigError, TsruncError, UsageError, fromNodeError } from '../errors.js';
+import { ConfigError, TsruncError, UsageError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
@@ -184,15 +184,12 @@ export function runHandshake(
   }
 }
 
-/** Writes the id maps of a new user namespace for process `pid` (user_namespaces(7)). */
+/**
+ * Writes the id maps of a new user namespace for process `pid` (user_namespaces(7)), through the
+ * addon's verified procfs handle rather than a /proc path.
+ */
 function writeIdMaps(pid: number, plan: LaunchPlan): void {
-  const write = (file: string, text: string) => {
-    try {
-      fs.writeFileSync(`/proc/${pid}/${file}`, text);
-    } catch (e) {
-      throw fromNodeError(`write ${file}`, `/proc/${pid}/${file}`, e);
-    }
-  };
+  const write = (file: string, text: string) => native().writeProcFile(pid, file, text);
   // An unprivileged writer must deny setgroups before it may write gid_map.
   if (process.getuid?.() !== 0) write('setgroups', 'deny');
   write('uid_map', plan.uidMap);

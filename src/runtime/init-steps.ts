@@ -62,6 +62,8 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   40: { name: 'STEP_SIGNALS', operation: 'reset signals' },
   41: { name: 'STEP_HOOK', operation: 'run' },
   42: { name: 'STEP_CONSOLE', operation: 'set up the terminal' },
+  43: { name: 'STEP_PROCFS', operation: 'open a verified procfs handle' },
+  44: { name: 'STEP_CONSOLE_BIND', operation: 'bind the terminal over' },
 };
 
 const STEP_LOOKUP_EXEC = 37;
@@ -75,6 +77,8 @@ export function initStepError(msg: SyncMessage): TsruncError {
   if (msg.step === STEP_HOOK && msg.err === 0) return new TsruncError(`${msg.text}: exit status ${msg.value}`);
   if (msg.step === STEP_HOOK && msg.err === ETIMEDOUT) return new TsruncError(`${msg.text}: timed out`);
   const step = initSteps[msg.step] ?? { name: `step ${msg.step}`, operation: `init step ${msg.step}` };
+  // Not a failed call but something the init found wrong: the text says what.
+  if (msg.err === 0) return new TsruncError(`${step.operation} ${msg.text}`);
   const err = new SyscallError(step.operation, msg.text, msg.err);
   if (msg.step === STEP_LOOKUP_EXEC && msg.err === ENOENT) {
     // The text containers managers match on (podman maps it to exit status 127), as runc words it.

@@ -73,6 +73,7 @@ export class StateStore {
     } catch (e) {
       throw fromNodeError('create state root', this.root, e);
     }
+    this.checkRootOwnership();
     const dir = this.dir(id);
     try {
       // 0711: a process of the container (a mapped uid) may need to reach files inside by path.
@@ -82,6 +83,19 @@ export class StateStore {
       throw fromNodeError('create state directory', dir, e);
     }
     return dir;
+  }
+
+  /**
+   * The state root holds what later commands act on as root (pids to signal, cgroups to remove):
+   * a root that someone else owns or may write could be filled with forged state, so it is refused.
+   */
+  private checkRootOwnership(): void {
+    const st = fs.statSync(this.root);
+    const uid = process.geteuid?.() ?? 0;
+    if (st.uid !== uid) throw new StateError(`state root ${this.root} belongs to uid ${st.uid}, not to this user (uid ${uid}): use a directory of your own (--root)`);
+    if ((st.mode & 0o022) !== 0) {
+      throw new StateError(`state root ${this.root} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): use a directory only its owner can write (--root)`);
+    }
   }
 
   /** Takes the container's lock, waiting for other tsrunc processes that hold it. */
@@ -171,8 +185,22 @@ export class StateStore {
 /** Writes `data` to a temp file next to `file`, fsyncs it, and renames it over `file`. */
 export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // A new file of ours only: a symlink (or anything) planted at the temp name in a shared
+  // directory (a pid file in /tmp) is never written through. rename(2) then replaces the name
+  // itself, so a symlink at `file` is replaced, not followed.
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  let created = false;
   try {
-    const fd = fs.openSync(tmp, 'w', mode);
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, flags, mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Left by a process of the same pid that died mid-write (unlink never follows a symlink).
+      fs.unlinkSync(tmp);
+      fd = fs.openSync(tmp, flags, mode);
+    }
+    created = true;
     try {
       fs.writeSync(fd, data);
       fs.fsyncSync(fd);
@@ -181,7 +209,7 @@ export function writeFileAtomic(file: string, data: string, mode = 0o644): void 
     }
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    if (created) fs.rmSync(tmp, { force: true });
     throw fromNodeError('write', file, e);
   }
 }

@@ -122,6 +122,10 @@ export class FakeNative implements NativeAddon {
   replaceDeviceProgram(cgroupDir: string, insns: Buffer): void {
     this.record('replaceDeviceProgram', cgroupDir, insns.length);
   }
+
+  writeProcFile(pid: number, file: string, text: string): void {
+    this.record('writeProcFile', pid, file, text);
+  }
 }
 
 /** A cgroup manager that records what it is asked and touches nothing. */

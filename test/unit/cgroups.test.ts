@@ -12,8 +12,9 @@ t.test('cgroupsPath: absolute, relative under /tsrunc, default /tsrunc/<id>, ref
   t.equal(resolveCgroupPath(undefined, 'web'), '/tsrunc/web');
   t.equal(resolveCgroupPath('/k8s.io/abc', 'web'), '/k8s.io/abc');
   t.equal(resolveCgroupPath('mine/x/', 'web'), '/tsrunc/mine/x');
-  t.equal(resolveCgroupPath('/../../etc', 'web'), '/etc', 'an absolute path cannot climb above the hierarchy root');
-  t.throws(() => resolveCgroupPath('x/../../..', 'web'), /\/linux\/cgroupsPath: must name a cgroup below the hierarchy root/);
+  for (const escaping of ['/../../etc', 'x/../../..', '../x', '/a/../b', '..']) {
+    t.throws(() => resolveCgroupPath(escaping, 'web'), /\/linux\/cgroupsPath: must not contain a "\.\." component \(config-linux\.md#configLinuxCgroupsPath\)/, escaping);
+  }
   t.throws(() => resolveCgroupPath('/', 'web'), /below the hierarchy root/);
   t.throws(() => resolveCgroupPath('system.slice:docker:abc', 'web'), /systemd cgroup driver is not supported yet/);
 });
@@ -124,6 +125,13 @@ t.test('hugepageLimits, network, rdma', async (t) => {
   const warnings: string[] = [];
   t.same(v2Writes(r, warnings).map((w) => `${w.file}=${w.value}`), ['hugetlb.2MB.max=4194304', 'hugetlb.2MB.rsvd.max=4194304', 'rdma.max=mlx5_1 hca_handle=3 hca_object=10000', 'rdma.max=mlx4_0 hca_object=1000']);
   t.match(warnings, [/network .* does not exist on cgroup v2/]);
+});
+
+t.test('checkResources: unified keys are file names of the container’s cgroup, never paths', async (t) => {
+  t.equal(checkResources({ unified: { 'memory.high': '1', 'hugetlb.2MB.max': '1', 'cpu.max.burst': '1' } }), undefined);
+  for (const key of ['memory.max/../../../../proc/sys/kernel/core_pattern', '../cgroup.procs', 'memory', '.memory.max', 'memory..max', 'memory.max/', 'a/b.c']) {
+    t.match(checkResources({ unified: { [key]: '1' } }), { pointer: `/unified/${key.replace(/\//g, '~1')}`, message: /must be a cgroup v2 interface file name/ }, key);
+  }
 });
 
 t.test('checkResources: what the spec forbids, with a pointer', async (t) => {

@@ -2,8 +2,9 @@ import t from 'tap';
 import { ConfigError } from '../../src/errors.js';
 import { buildLaunchPlan, type PlanOptions } from '../../src/plan/build.js';
 import type { HostInfo } from '../../src/plan/host.js';
-import { HookKind, MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
+import { HookKind, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { CLONE_NEW, MS, RLIM_INFINITY, S_IF } from '../../src/plan/linux.js';
+import { locateBindSource } from '../../src/plan/mounts.js';
 import { baseSpec } from '../helpers/specs.js';
 import type { Spec } from '../../src/spec/generated/config.js';
 
@@ -11,6 +12,7 @@ const hybridHost: HostInfo = {
   inUserNamespace: false,
   capLastCap: 40,
   hasKcore: true,
+  namespaceIds: { network: '4:4026531840', ipc: '4:4026531839', uts: '4:4026531838' },
   cgroups: {
     kind: 'hybrid',
     v1: [
@@ -34,6 +36,7 @@ function options(over: Partial<PlanOptions> = {}): PlanOptions {
     noPivot: false,
     host: hybridHost,
     statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? 'missing' : 'dir'),
+    readLink: () => undefined,
     ...over,
   };
 }
@@ -282,4 +285,31 @@ t.test('process.terminal asks the init for a pty of consoleSize', async (t) => {
     s.process!.terminal = true;
     s.process!.consoleSize = { height: 40, width: 120 };
   }), options()).terminal, { rows: 40, cols: 120 });
+});
+
+t.test('bind sources: the host resolves its part, the rootfs’s part is left to be resolved inside it', async (t) => {
+  const links: Record<string, string> = {
+    '/srv/alias': '/bundles/b/rootfs', // a host symlink into the rootfs
+    '/bundles/b/rootfs/etc/evil': '/etc/shadow', // an image's symlink out of it
+    '/bundles/b/link': 'vol/../vol2', // a relative host symlink
+    '/loop': '/loop',
+  };
+  const readLink = (p: string) => links[p];
+  const rootfs = '/bundles/b/rootfs';
+  t.same(locateBindSource('/etc/hosts', rootfs, readLink), { inRoot: false, path: '/etc/hosts' });
+  t.same(locateBindSource('/bundles/b/link/x', rootfs, readLink), { inRoot: false, path: '/bundles/b/vol2/x' });
+  t.same(locateBindSource('/bundles/b/rootfs/etc/evil', rootfs, readLink), { inRoot: true, path: '/etc/evil' }, 'the image’s symlink is resolved in the rootfs, not read on the host');
+  t.same(locateBindSource('/srv/alias/etc/evil', rootfs, readLink), { inRoot: true, path: '/etc/evil' }, 'also when the host path reaches the rootfs through a symlink');
+  t.same(locateBindSource('/bundles/b/rootfs/../rootfs/a/../../x', rootfs, readLink), { inRoot: true, path: '/a/../../x' }, 'dot-dot inside the rootfs is the kernel’s to clamp at its root');
+  t.same(locateBindSource('/bundles/b/rootfs', rootfs, readLink), { inRoot: true, path: '/' });
+  t.same(locateBindSource('/bundles/b/rootfs2/x', rootfs, readLink), { inRoot: false, path: '/bundles/b/rootfs2/x' }, 'a sibling with the same prefix is not the rootfs');
+  t.doesNotThrow(() => locateBindSource('/loop/x', rootfs, readLink), 'a symlink loop ends');
+
+  const plan = buildLaunchPlan(
+    baseSpec((s) => s.mounts!.push({ destination: '/x', source: 'rootfs/etc/evil', options: ['bind'] })),
+    options({ readLink }),
+  );
+  const m = plan.mounts.find((m) => m.destination === '/x')!;
+  t.equal(m.source, '/etc/evil');
+  t.equal(m.options & MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SOURCE_IN_ROOT, 'the init resolves it in the rootfs');
 });

@@ -2,7 +2,7 @@
 // plan decodes (with the layout plan.h documents) back to the plan's values.
 import t from 'tap';
 import { encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
-import { HookKind, type LaunchPlan, MountKind } from '../../src/plan/launch-plan.js';
+import { HookKind, type LaunchPlan, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { readCDefine, readCEnum } from '../helpers/c-header.js';
 
 t.test('tags, magic and version agree with plan.h', async (t) => {
@@ -13,6 +13,11 @@ t.test('tags, magic and version agree with plan.h', async (t) => {
   t.equal(readCDefine('plan.h', 'PLAN_UMASK_UNSET'), PLAN_UMASK_UNSET);
   const kinds = readCEnum('plan.h', 'plan_mount_kind');
   t.same([kinds.get('PLAN_MOUNT_FS'), kinds.get('PLAN_MOUNT_BIND')], [MountKind.Fs, MountKind.Bind]);
+  t.same(
+    ['PLAN_MOUNT_OPT_FILE', 'PLAN_MOUNT_OPT_SYSFS_FALLBACK', 'PLAN_MOUNT_OPT_SOURCE_IN_ROOT'].map((n) => readCDefine('plan.h', n)),
+    [MOUNT_OPT_FILE, MOUNT_OPT_SYSFS_FALLBACK, MOUNT_OPT_SOURCE_IN_ROOT],
+    'mount option bits',
+  );
 });
 
 /** A decoder following plan.h's description, independent of the encoder's code. */

@@ -97,3 +97,39 @@ t.test('transitions use runc wording', async (t) => {
   t.throws(() => assertTransition('delete', 'running', 'x'), /cannot delete container x that is not stopped: running/);
   t.doesNotThrow(() => assertTransition('delete', 'stopped', 'x'));
 });
+
+t.test('writeFileAtomic never writes through a symlink: not at the file, not at its temp name', async (t) => {
+  const dir = path.dirname(tempRoot(t));
+  fs.mkdirSync(dir, { recursive: true });
+  const victim = path.join(dir, 'victim');
+  fs.writeFileSync(victim, 'precious');
+  const pidFile = path.join(dir, 'pid');
+  fs.symlinkSync(victim, pidFile);
+  writeFileAtomic(pidFile, '123');
+  t.equal(fs.readFileSync(victim, 'utf8'), 'precious', 'the symlink’s target is untouched');
+  t.notOk(fs.lstatSync(pidFile).isSymbolicLink(), 'the name now holds our file');
+  t.equal(fs.readFileSync(pidFile, 'utf8'), '123');
+
+  // A symlink planted at the temp name (a shared /tmp) is unlinked, never followed.
+  const other = path.join(dir, 'other');
+  fs.symlinkSync(victim, path.join(dir, `.other.${process.pid}.tmp`));
+  writeFileAtomic(other, '456');
+  t.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+  t.equal(fs.readFileSync(other, 'utf8'), '456');
+});
+
+t.test('a state root that others may write, or that someone else owns, is refused', async (t) => {
+  const root = tempRoot(t);
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  fs.chmodSync(root, 0o777);
+  t.throws(() => new StateStore(root).createDir('a'), /state root .* is writable by other users \(mode 0777\): use a directory only its owner can write \(--root\)/);
+  fs.chmodSync(root, 0o1733);
+  t.throws(() => new StateStore(root).createDir('a'), /is writable by other users \(mode 1733\)/);
+  fs.chmodSync(root, 0o711);
+  t.doesNotThrow(() => new StateStore(root).createDir('a'), '0711 is fine');
+  if (process.getuid?.() === 0) {
+    fs.chownSync(root, 65534, 65534);
+    t.throws(() => new StateStore(root).createDir('b'), /state root .* belongs to uid 65534, not to this user \(uid 0\)/);
+  }
+  t.notOk(fs.existsSync(path.join(root, 'b')), 'nothing made in a refused root');
+});

@@ -108,8 +108,9 @@ __attribute__((noreturn, format(printf, 3, 4))) void die(enum init_step step, in
 /* Same, for the common case of the current errno and a path in backquotes (or no detail if NULL). */
 __attribute__((noreturn)) void die_path(enum init_step step, const char *path);
 
-/* namespaces.c: stage 1. Returns in the process that goes on as the container init. */
-void enter_namespaces(const struct plan *plan);
+/* namespaces.c: stage 1. Returns in the process that goes on as the container init. `proc` is the
+ * procfs handle of procfs.h. */
+void enter_namespaces(const struct plan *plan, int proc);
 
 /* rootfs.c: stage 2, the filesystem. Leaves the process in the container's root. */
 void setup_rootfs(const struct plan *plan);
@@ -131,7 +132,7 @@ __attribute__((noreturn)) void die_hook(const struct hook_error *error);
 int setup_console(const struct plan *plan);
 
 /* process.c: stage 2, the process, up to exec. */
-void setup_system(const struct plan *plan);
+void setup_system(const struct plan *plan, int proc);
 __attribute__((noreturn)) void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap,
 						mode_t inherited_umask);
 int read_cap_last_cap(void);

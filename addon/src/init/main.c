@@ -6,8 +6,10 @@
  * root filesystem (rootfs.c) and the process (process.c), then waits at the start gate and execs.
  */
 #include "init.h"
+#include "../procfs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -42,6 +44,11 @@ int main(void)
 	/* Only SYNC_FD, CONSOLE_FD and the preserved fds are ours; anything else inherited is a leak. */
 	syscall(SYS_close_range, PRESERVED_FD + plan.preserve_fds, ~0U, 0);
 	int cap_last_cap = read_cap_last_cap();
+	/* Every procfs write goes through this handle (procfs.h), opened while we still have the
+	 * runtime's privileges and mount namespace, and closed before any container code runs. */
+	int proc = procfs_open();
+	if (proc < 0)
+		die(STEP_PROCFS, errno, NULL);
 
 	if (sync_wait(SYNC_GO) < 0)
 		die(STEP_SYNC, errno, NULL);
@@ -51,7 +58,16 @@ int main(void)
 	if (plan.exec_fifo && (fifo_fd = open(plan.exec_fifo, O_PATH | O_CLOEXEC)) < 0)
 		die_path(STEP_OPEN_FIFO, plan.exec_fifo);
 
-	enter_namespaces(&plan);
+	/* Before any namespace: inherited by the init and the process, and a lower score needs the
+	 * runtime's CAP_SYS_RESOURCE, which a new user namespace would not give (runc does the same). */
+	if (plan.has_oom_score_adj) {
+		char value[16];
+		snprintf(value, sizeof value, "%d", plan.oom_score_adj);
+		if (procfs_write_file(proc, "self/oom_score_adj", value, strlen(value)) < 0)
+			die(STEP_OOM_SCORE_ADJ, errno, "`/proc/self/oom_score_adj`");
+	}
+
+	enter_namespaces(&plan, proc);
 
 	/* Stage 2: the container's init, or a process joining it (no ROOTFS: its namespaces already
 	 * hold everything, and joining the mount namespace put us in its root). */
@@ -59,9 +75,11 @@ int main(void)
 		die(STEP_SETSID, errno, NULL);
 	if (plan.rootfs) {
 		setup_rootfs(&plan);
-		setup_system(&plan);
-		finish_rootfs(&plan);
+		setup_system(&plan, proc);
 	}
+	close(proc);
+	if (plan.rootfs)
+		finish_rootfs(&plan);
 	int console_slave = plan.terminal ? setup_console(&plan) : -1;
 	setup_process(&plan, fifo_fd, console_slave, cap_last_cap, inherited_umask);
 }

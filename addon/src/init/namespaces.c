@@ -7,6 +7,7 @@
  * the parent namespace) can write; then the other new namespaces, so that they are owned by it.
  */
 #include "init.h"
+#include "../procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,18 +73,7 @@ static void do_unshare(uint64_t flags)
 	}
 }
 
-static void write_timens_offsets(const char *text)
-{
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len)
-		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
-	close(fd);
-}
-
-void enter_namespaces(const struct plan *plan)
+void enter_namespaces(const struct plan *plan, int proc)
 {
 	int fork_needed = (plan->new_ns & (CLONE_NEWPID | CLONE_NEWTIME)) != 0;
 	for (size_t i = 0; i < plan->n_joins; i++)
@@ -100,8 +90,10 @@ void enter_namespaces(const struct plan *plan)
 			die(STEP_SET_IDS, errno, NULL);
 	}
 	do_unshare(plan->new_ns & ~(uint64_t)CLONE_NEWUSER);
-	if (plan->time_offsets && plan->time_offsets[0])
-		write_timens_offsets(plan->time_offsets);
+	/* Through the runtime's procfs handle: "self" there is still us, and no mount can stand in. */
+	if (plan->time_offsets && plan->time_offsets[0] &&
+	    procfs_write_file(proc, "self/timens_offsets", plan->time_offsets, strlen(plan->time_offsets)) < 0)
+		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
 
 	if (!fork_needed) {
 		if (sync_send(SYNC_INIT_PID, getpid()) < 0)

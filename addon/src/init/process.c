@@ -2,10 +2,12 @@
  * process.c — stage 2, after pivot_root: the container's system settings and its process, up to
  * the start gate and exec.
  *
- * Order follows runc: settings that need privilege (hostname, sysctl, rlimits, oom_score_adj) come
- * before the identity switch; capabilities are set last, after setuid, with KEEPCAPS across it.
+ * Order follows runc: settings that need privilege (hostname, sysctl, rlimits) come before the
+ * identity switch; capabilities are set last, after setuid, with KEEPCAPS across it.
  */
 #include "init.h"
+#include "../procfs.h"
+#include "../syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,28 +44,26 @@ int read_cap_last_cap(void)
 	return last;
 }
 
-static void write_file(enum init_step step, const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		die_path(step, path);
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len)
-		die_path(step, path);
-	close(fd);
-}
-
 /* Hostname, domainname, sysctl: in the container's own namespaces, before privileges go. */
-void setup_system(const struct plan *plan)
+void setup_system(const struct plan *plan, int proc)
 {
 	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
 		die(STEP_HOSTNAME, errno, "`%s`", plan->hostname);
 	if (plan->domainname && setdomainname(plan->domainname, strlen(plan->domainname)) < 0)
 		die(STEP_DOMAINNAME, errno, "`%s`", plan->domainname);
+	/* A sysctl file shows the namespace of the process that writes it, whichever procfs instance
+	 * it is opened through: the runtime's handle reaches exactly the container's own settings, and
+	 * no mount in the container (over /proc/sys/...) can redirect the write. The key was checked
+	 * component by component in TypeScript; the strict resolution is the second line. */
 	for (size_t i = 0; i < plan->n_sysctls; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof path, "/proc/sys/%s", plan->sysctls[i].a);
-		write_file(STEP_SYSCTL, path, plan->sysctls[i].b);
+		char rel[PATH_MAX];
+		if (snprintf(rel, sizeof rel, "sys/%s", plan->sysctls[i].a) >= (int)sizeof rel) {
+			errno = ENAMETOOLONG;
+			die(STEP_SYSCTL, errno, "`/proc/%s`", rel);
+		}
+		const char *value = plan->sysctls[i].b;
+		if (procfs_write_file(proc, rel, value, strlen(value)) < 0)
+			die(STEP_SYSCTL, errno, "`/proc/%s`", rel);
 	}
 }
 
@@ -115,6 +115,29 @@ static void set_identity(const struct plan *plan, int cap_last_cap)
 	for (int cap = 0; cap <= cap_last_cap; cap++) {
 		if ((plan->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			die(STEP_CAPS, errno, "ambient %d", cap);
+	}
+}
+
+/*
+ * The cwd, resolved in the container's root without magic links: "/proc/self/fd/N" or
+ * "/proc/self/cwd" could name a directory outside the container through a handle (CVE-2024-21626).
+ * As the process's user, after setuid, so its permissions apply (as runc).
+ */
+static void change_to_cwd(const char *cwd)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		die_path(STEP_CHDIR, cwd);
+	int fd = sys_openat2(root, cwd, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0 || fchdir(fd) < 0)
+		die_path(STEP_CHDIR, cwd);
+	close(fd);
+	close(root);
+	/* Unreachable from our root (getcwd's ENOENT) would mean the handle led outside it. */
+	char here[PATH_MAX];
+	if (!getcwd(here, sizeof here) && errno == ENOENT) {
+		errno = EXDEV;
+		die_path(STEP_CHDIR, cwd);
 	}
 }
 
@@ -181,18 +204,31 @@ static void handle_gate_signals(void)
 			die(STEP_SIGNALS, errno, NULL);
 }
 
+/*
+ * Our own /proc/<pid>/fd directory, from a verified procfs handle of the container's pid namespace
+ * (procfs.h): the start gate is reopened for writing through it, and a /proc that the config made
+ * up (a tmpfs with a "self/fd/N" symlink) or mounted over cannot send that write elsewhere. Taken
+ * while we may still mount a fresh procfs; the directory stays ours whatever uid we become.
+ */
+static int open_own_fd_dir(void)
+{
+	int proc = procfs_open();
+	if (proc < 0)
+		die(STEP_PROCFS, errno, NULL);
+	int dir = procfs_open_file(proc, "self/fd", O_PATH | O_DIRECTORY);
+	if (dir < 0)
+		die(STEP_PROCFS, errno, "`/proc/self/fd`");
+	close(proc);
+	return dir;
+}
+
 void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap, mode_t inherited_umask)
 {
+	int fd_dir = fifo_fd >= 0 ? open_own_fd_dir() : -1;
 	set_rlimits(plan);
-	if (plan->has_oom_score_adj) {
-		char value[16];
-		snprintf(value, sizeof value, "%d", plan->oom_score_adj);
-		write_file(STEP_OOM_SCORE_ADJ, "/proc/self/oom_score_adj", value);
-	}
 	set_identity(plan, cap_last_cap);
 	umask(plan->umask != PLAN_UMASK_UNSET ? (mode_t)plan->umask : inherited_umask);
-	if (chdir(plan->cwd) < 0)
-		die_path(STEP_CHDIR, plan->cwd);
+	change_to_cwd(plan->cwd);
 	char exec_buf[PATH_MAX];
 	const char *exec_file = lookup_exec(plan, exec_buf, sizeof exec_buf);
 	if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -228,9 +264,9 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 		_exit(127);
 	}
 	/* The gate, reached through our O_PATH handle: the state directory is not visible from here. */
-	char gate[32];
-	snprintf(gate, sizeof gate, "/proc/self/fd/%d", fifo_fd);
-	int probe = open(gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	char gate[16];
+	snprintf(gate, sizeof gate, "%d", fifo_fd);
+	int probe = openat(fd_dir, gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (probe >= 0)
 		close(probe);
 	else if (errno != ENXIO) /* ENXIO: no reader yet, which is what we expect */
@@ -241,8 +277,9 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 	close(SYNC_FD);
 
 	int fd;
-	while ((fd = open(gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+	while ((fd = openat(fd_dir, gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
 		;
+	close(fd_dir);
 	if (fd < 0) {
 		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
 		_exit(1);

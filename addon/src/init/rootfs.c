@@ -2,32 +2,26 @@
  * rootfs.c — stage 2: the container's filesystem, from the host's mount tree to pivot_root.
  *
  * Every path inside the container is resolved with openat2(RESOLVE_IN_ROOT) against a handle on the
- * rootfs, and mounts are made onto /proc/self/fd/<handle>: a symlink planted in the rootfs can
- * never send a mount, a device or a directory outside it (the CVE-2021-30465 class). Only
- * host-side paths the runtime resolved (rootfs, bind sources) are used as plain strings.
+ * rootfs, and mounts are made onto that handle (move_mount, or /proc/self/fd/<handle> of the host's
+ * /proc before pivot_root): a symlink planted in the rootfs can never send a mount, a device or a
+ * directory outside it (the CVE-2021-30465 class). Bind sources are opened once and bound from the
+ * handle (open_tree). After pivot_root, where /proc is the container's, no path goes through /proc
+ * at all: read-only and masked paths, /dev/null and the console are handles only.
  */
 #include "init.h"
+#include "../syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/mount.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-#ifndef MOUNT_ATTR_SIZE_VER0
-struct mount_attr {
-	uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
-#endif
 
 #define FD_PATH_MAX 32
 
@@ -41,16 +35,7 @@ static void fd_path(int fd, char out[FD_PATH_MAX])
 /* Opens `path` (absolute, inside the container) beneath the rootfs; -1 with errno. */
 static int open_in_root(const char *path, uint64_t flags)
 {
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	const char *rel = path;
-	while (*rel == '/')
-		rel++;
-	if (!*rel)
-		rel = ".";
-	return (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+	return sys_openat2(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 static int must_open_in_root(const char *path, uint64_t flags)
@@ -203,7 +188,7 @@ static void apply_propagation_and_attrs(const struct plan_mount *m)
 		die_path(STEP_MOUNT_PROPAGATION, m->destination);
 	if (m->attr_set || m->attr_clr) {
 		struct mount_attr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
-		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+		if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
 			die_path(STEP_MOUNT_SETATTR, m->destination);
 	}
 	close(fd);
@@ -221,8 +206,17 @@ static void mount_one(const struct plan_mount *m)
 	char target[FD_PATH_MAX];
 	fd_path(fd, target);
 	if (m->kind == PLAN_MOUNT_BIND) {
-		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		/* The source as one handle: a host path as the host resolves it, or one inside the rootfs
+		 * as the container would (its symlinks cannot name a host file). */
+		int source = (m->options & PLAN_MOUNT_OPT_SOURCE_IN_ROOT) ? open_in_root(m->source, O_PATH)
+									  : open(m->source, O_PATH | O_CLOEXEC);
+		if (source < 0)
+			die_path(STEP_RESOLVE, m->source);
+		int tree = sys_open_tree(source, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+		if (tree < 0 || move_mount_onto(tree, fd) < 0)
 			die_mount(m->source, m->destination);
+		close(tree);
+		close(source);
 		close(fd);
 		if (m->flags & MS_PER_MOUNT) {
 			fd = must_open_in_root(m->destination, O_PATH);
@@ -251,26 +245,70 @@ static void mount_one(const struct plan_mount *m)
 	apply_propagation_and_attrs(m);
 }
 
+/* "a symlink", "the character device 1:3", … for messages about what a path turned out to be. */
+static void describe_file(const struct stat *st, char *out, size_t size)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFLNK: snprintf(out, size, "a symlink"); break;
+	case S_IFDIR: snprintf(out, size, "a directory"); break;
+	case S_IFREG: snprintf(out, size, "a regular file"); break;
+	case S_IFIFO: snprintf(out, size, "a FIFO"); break;
+	case S_IFSOCK: snprintf(out, size, "a socket"); break;
+	case S_IFCHR: snprintf(out, size, "the character device %u:%u", major(st->st_rdev), minor(st->st_rdev)); break;
+	case S_IFBLK: snprintf(out, size, "the block device %u:%u", major(st->st_rdev), minor(st->st_rdev)); break;
+	default: snprintf(out, size, "of an unknown type"); break;
+	}
+}
+
+static int is_device(const struct stat *st, uint32_t mode, dev_t dev)
+{
+	if ((st->st_mode & S_IFMT) != (mode & S_IFMT))
+		return 0;
+	return S_ISFIFO(st->st_mode) || st->st_rdev == dev;
+}
+
+/* Fails the create unless handle `fd` (of `path`) is exactly the device node wanted. */
+static void verify_device(int fd, const char *path, uint32_t mode, dev_t dev, enum init_step step)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die_path(step, path);
+	if (is_device(&st, mode, dev))
+		return;
+	char found[64], wanted[64];
+	struct stat want = {.st_mode = mode, .st_rdev = dev};
+	describe_file(&st, found, sizeof found);
+	describe_file(&want, wanted, sizeof wanted);
+	die(step, 0, "`%s`: is %s, not %s", path, found, wanted);
+}
+
 static void create_device(const struct plan_device *d)
 {
 	char name[NAME_MAX + 1];
+	dev_t dev = makedev(d->major, d->minor);
 	int parent = open_parent(d->path, name);
 	if (d->bind_source[0]) {
-		/* In a user namespace mknod is refused: bind the host's node onto an empty file. */
+		/* In a user namespace mknod is refused: bind the host's node onto an empty file. The host
+		 * path is checked to be that very device, so linux.devices cannot bind any other host file. */
+		int source = open(d->bind_source, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (source < 0)
+			die_path(STEP_MKNOD, d->bind_source);
+		verify_device(source, d->bind_source, d->mode, dev, STEP_MKNOD);
 		int made = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (made < 0)
 			die_path(STEP_MKNOD, d->path);
 		close(made);
 		int fd = must_open_in_root(d->path, O_PATH | O_NOFOLLOW);
-		char target[FD_PATH_MAX];
-		fd_path(fd, target);
-		if (mount(d->bind_source, target, NULL, MS_BIND, NULL) < 0)
+		int tree = sys_open_tree(source, "", OPEN_TREE_CLONE | AT_EMPTY_PATH);
+		if (tree < 0 || move_mount_onto(tree, fd) < 0)
 			die_mount(d->bind_source, d->path);
+		close(tree);
 		close(fd);
+		close(source);
 		close(parent);
 		return;
 	}
-	dev_t dev = makedev(d->major, d->minor);
+	/* The umask is 0, so mknod gives the node its exact mode. */
 	if (mknodat(parent, name, d->mode, dev) < 0) {
 		if (errno != EEXIST)
 			die_path(STEP_MKNOD, d->path);
@@ -278,15 +316,20 @@ static void create_device(const struct plan_device *d)
 		struct stat st;
 		if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			die_path(STEP_MKNOD, d->path);
-		if ((st.st_mode & S_IFMT) != (d->mode & S_IFMT) || st.st_rdev != dev) {
+		if (!is_device(&st, d->mode, dev) || (st.st_mode & 07777) != (d->mode & 07777)) {
 			if (unlinkat(parent, name, 0) < 0 || mknodat(parent, name, d->mode, dev) < 0)
 				die_path(STEP_MKNOD, d->path);
 		}
 	}
-	if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	/* The owner through a handle on the node itself, checked to be it: whatever replaced the name
+	 * in between (a symlink to a host file) is refused, never chowned. */
+	int node = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (node < 0)
 		die_path(STEP_DEVICE_CHOWN, d->path);
-	if (fchmodat(parent, name, d->mode & 07777, 0) < 0)
-		die_path(STEP_MKNOD, d->path);
+	verify_device(node, d->path, d->mode, dev, STEP_DEVICE_CHOWN);
+	if (fchownat(node, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
+		die_path(STEP_DEVICE_CHOWN, d->path);
+	close(node);
 	close(parent);
 }
 
@@ -416,38 +459,98 @@ void setup_rootfs(const struct plan *plan)
 		die_path(STEP_ROOTFS_PROPAGATION, "/");
 }
 
-static void mask_path(const char *path)
+/*
+ * After pivot_root the container's /proc is whatever the config mounted there, so nothing below goes
+ * through a path string: each target is opened once from the new root, without following any
+ * symlink, and the mount is moved onto that handle.
+ */
+static int open_target(int root, const char *path, enum init_step step)
 {
-	struct stat st;
-	if (stat(path, &st) < 0) {
+	int fd = sys_openat2(root, path, O_PATH | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+	if (fd < 0) {
 		if (errno == ENOENT)
-			return;
-		die_path(STEP_MASK_PATH, path);
+			return -1;
+		die_path(step, path);
 	}
-	int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
-				     : mount("/dev/null", path, NULL, MS_BIND, NULL);
-	if (rc < 0)
-		die_path(STEP_MASK_PATH, path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die_path(step, path);
+	/* A symlink is opened as itself (O_PATH | O_NOFOLLOW): refused, never followed (an image or a
+	 * racing container could point it at a host file). */
+	if (S_ISLNK(st.st_mode))
+		die(step, 0, "`%s`: is a symlink, which is never followed here", path);
+	return fd;
 }
 
-static void readonly_path(const char *path)
+/* Bind `path` onto itself, read-only with every mount under it; its other flags stay as they are. */
+static void readonly_path(int root, const char *path)
 {
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		if (errno == ENOENT)
-			return;
+	int fd = open_target(root, path, STEP_READONLY_PATH);
+	if (fd < 0)
+		return;
+	int tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | AT_RECURSIVE);
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0 || move_mount_onto(tree, fd) < 0)
 		die_path(STEP_READONLY_PATH, path);
+	close(tree);
+	close(fd);
+}
+
+/*
+ * The container's /dev/null as a handle, checked to be the null device (1:3) and not a symlink to,
+ * say, /proc/sys/kernel/core_pattern, which binding "over" a masked path would expose writable
+ * (CVE-2025-31133). Opened once, on the first masked file.
+ */
+static int open_dev_null(int root)
+{
+	int fd = sys_openat2(root, "/dev/null", O_PATH | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+	if (fd < 0)
+		die_path(STEP_MASK_PATH, "/dev/null");
+	verify_device(fd, "/dev/null", S_IFCHR, makedev(1, 3), STEP_MASK_PATH);
+	return fd;
+}
+
+/* A directory gets an empty read-only tmpfs, anything else /dev/null (config-linux.md). */
+static void mask_path(int root, const char *path, int *dev_null)
+{
+	int fd = open_target(root, path, STEP_MASK_PATH);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die_path(STEP_MASK_PATH, path);
+	int tree;
+	if (S_ISDIR(st.st_mode)) {
+		int ctx = sys_fsopen("tmpfs");
+		if (ctx < 0 || sys_fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			die_path(STEP_MASK_PATH, path);
+		tree = sys_fsmount(ctx, MOUNT_ATTR_RDONLY);
+		close(ctx);
+	} else {
+		if (*dev_null < 0)
+			*dev_null = open_dev_null(root);
+		tree = sys_open_tree(*dev_null, "", OPEN_TREE_CLONE | AT_EMPTY_PATH);
 	}
-	if (remount_bind_adding(path, MS_RDONLY) < 0)
-		die_path(STEP_READONLY_PATH, path);
+	if (tree < 0 || move_mount_onto(tree, fd) < 0)
+		die_path(STEP_MASK_PATH, path);
+	close(tree);
+	close(fd);
 }
 
 /* After pivot_root, in the container's own view: read-only and masked paths, then "/" read-only. */
 void finish_rootfs(const struct plan *plan)
 {
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		die_path(STEP_READONLY_PATH, "/");
 	for (size_t i = 0; i < plan->n_readonly; i++)
-		readonly_path(plan->readonly[i]);
+		readonly_path(root, plan->readonly[i]);
+	int dev_null = -1;
 	for (size_t i = 0; i < plan->n_masked; i++)
-		mask_path(plan->masked[i]);
+		mask_path(root, plan->masked[i], &dev_null);
+	if (dev_null >= 0)
+		close(dev_null);
+	close(root);
 	if (plan->root_readonly && remount_bind_adding("/", MS_RDONLY) < 0)
 		die_path(STEP_ROOT_READONLY, "/");
 }
