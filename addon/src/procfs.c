@@ -60,9 +60,27 @@ int procfs_open(void)
 	return verified(sys_openat2(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
 }
 
+/* Every component a plain name: RESOLVE_BENEATH alone would let "sys/net/../vm/x" through, since
+ * it never leaves /proc. */
+static int plain_components(const char *rel)
+{
+	for (const char *c = rel;;) {
+		size_t len = strcspn(c, "/");
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!c[len])
+			return 1;
+		c += len + 1;
+	}
+}
+
 int procfs_open_file(int proc, const char *rel, int flags)
 {
 	char path[PATH_MAX];
+	if (!plain_components(rel)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (strncmp(rel, "self/", 5) == 0) {
 		/* "self" is a symlink, which the strict resolution refuses: read it ourselves. It names
 		 * the caller in this instance's pid namespace, so it cannot point at another process. */

@@ -25,7 +25,8 @@ int procfs_open(void);
 
 /*
  * Opens `rel` (relative, e.g. "sys/net/ipv4/ip_forward", "123/uid_map") beneath the handle. A
- * leading "self/" names this process as the handle's instance numbers it. -1 with errno.
+ * leading "self/" names this process as the handle's instance numbers it. A "", "." or ".."
+ * component is EINVAL. -1 with errno.
  */
 int procfs_open_file(int proc, const char *rel, int flags);
 

@@ -2,7 +2,7 @@
  * Integration-test helpers: run the built CLI against throwaway bundles and state roots, and check
  * that a test leaves nothing behind (state, processes, host mounts).
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,4 +124,21 @@ export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean>
 /** A unique container id for this test process. */
 export function uniqueId(name: string): string {
   return `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A private, writable copy of the busybox rootfs (for planting symlinks), removed at teardown. */
+export function privateRootfs(t: Test): string {
+  const rootfs = path.join(tempDir(t), 'rootfs');
+  execFileSync('cp', ['-a', busyboxRootfs, rootfs]);
+  return rootfs;
+}
+
+/** Creates from a bundle that must be refused: the message matches, and no state or mount is left. */
+export function expectCreateRefused(t: Test, root: string, mutate: (s: Spec) => void, message: RegExp, what: string): void {
+  const before = hostMounts();
+  const r = tsrunc(root, ['create', '--bundle', makeBundle(t, mutate), uniqueId('refused')]);
+  t.equal(r.status, 1, `${what}: refused`);
+  t.match(r.stderr, message, `${what}: the error says why`);
+  t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], `${what}: no state left`);
+  t.same(hostMounts(), before, `${what}: no mount left`);
 }

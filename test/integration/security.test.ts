@@ -2,15 +2,16 @@
 // closed: a test here fails on a runtime that lacks the protection it names (issue 9's note shows
 // each failing with its protection removed). Nothing here writes anything harmful to the host: host
 // state is read before and after, and the values a working escape would write are harmless.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { Spec } from '../../src/spec/generated/config.js';
 import {
   busyboxRootfs,
-  hostMounts,
+  expectCreateRefused,
   makeBundle,
+  privateRootfs,
   rootSkipReason,
   runScript,
   stateRoot,
@@ -27,23 +28,6 @@ if (rootSkipReason) t.plan(0, rootSkipReason);
 const initHelper = path.resolve(path.dirname(tsruncBin), '../../../addon/build/Release/tsrunc-init');
 
 const readSysctl = (name: string) => fs.readFileSync(`/proc/sys/${name}`, 'utf8');
-
-/** A private, writable copy of the busybox rootfs (for planting symlinks). */
-function privateRootfs(t: Test): string {
-  const rootfs = path.join(tempDir(t), 'rootfs');
-  execFileSync('cp', ['-a', busyboxRootfs, rootfs]);
-  return rootfs;
-}
-
-/** Creates from a bundle that must be refused: the message matches, and nothing is left behind. */
-function expectRefused(t: Test, root: string, mutate: (s: Spec) => void, message: RegExp, what: string): void {
-  const before = hostMounts();
-  const r = tsrunc(root, ['create', '--bundle', makeBundle(t, mutate), uniqueId('refused')]);
-  t.equal(r.status, 1, `${what}: refused`);
-  t.match(r.stderr, message, `${what}: the error says why`);
-  t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], `${what}: no state left`);
-  t.same(hostMounts(), before, `${what}: no mount left`);
-}
 
 t.test('sysctl keys that climb out of a namespace are refused, and the host’s sysctls stay as they were', async (t) => {
   const root = stateRoot(t);
@@ -62,15 +46,15 @@ t.test('sysctl keys that climb out of a namespace are refused, and the host’s 
     'vm.swappiness',
   ];
   for (const key of escapes) {
-    expectRefused(t, root, (s) => (s.linux!.sysctl = { [key]: other }), /config\.json: \/linux\/sysctl\/\S+: (is not a sysctl name|is not in a kernel namespace).*\(config-linux\.md#configLinuxSysctl\)/, key);
+    expectCreateRefused(t, root, (s) => (s.linux!.sysctl = { [key]: other }), /config\.json: \/linux\/sysctl\/\S+: (is not a sysctl name|is not in a kernel namespace).*\(config-linux\.md#configLinuxSysctl\)/, key);
     t.equal(readSysctl('vm/swappiness'), swappiness, `${key}: the host's vm.swappiness is unchanged`);
   }
   // core_pattern is only ever "written" with its own value, so even an escape would change nothing.
-  expectRefused(t, root, (s) => (s.linux!.sysctl = { 'net/../kernel/core_pattern': corePattern.trim() }), /a "\.\." component is not allowed/, 'core_pattern');
+  expectCreateRefused(t, root, (s) => (s.linux!.sysctl = { 'net/../kernel/core_pattern': corePattern.trim() }), /a "\.\." component is not allowed/, 'core_pattern');
   t.equal(readSysctl('kernel/core_pattern'), corePattern);
 
   // A network namespace joined by path that is the runtime's own is the host's: refused as well.
-  expectRefused(
+  expectCreateRefused(
     t,
     root,
     (s) => {
@@ -129,7 +113,7 @@ t.test('CVE-2025-31133: a /dev/null replaced by a symlink is refused, never boun
   // the masked path.
   const dev = tempDir(t, 'tsrunc-dev-');
   fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(dev, 'null'));
-  expectRefused(
+  expectCreateRefused(
     t,
     root,
     (s) => {
@@ -146,7 +130,7 @@ t.test('CVE-2025-31133: a /dev/null replaced by a symlink is refused, never boun
   const rootfs = privateRootfs(t);
   fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(rootfs, 'etc/masked'));
   for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
-    expectRefused(
+    expectCreateRefused(
       t,
       root,
       (s) => {
@@ -243,7 +227,7 @@ t.test('CVE-2024-21626: no runtime fd reaches the container, and a cwd through /
 
   for (let fd = 3; fd <= 12; fd++) {
     for (const cwd of [`/proc/self/fd/${fd}`, `/proc/self/fd/${fd}/..`, `/proc/1/fd/${fd}`]) {
-      expectRefused(t, root, (s) => (s.process!.cwd = cwd), /chdir to cwd `\/proc\/(self|1)\/fd\/\d+(\/\.\.)?`: (Too many (levels of )?symbolic links( encountered)? \(ELOOP\)|No such file or directory \(ENOENT\))/, `cwd ${cwd}`);
+      expectCreateRefused(t, root, (s) => (s.process!.cwd = cwd), /chdir to cwd `\/proc\/(self|1)\/fd\/\d+(\/\.\.)?`: (Too many (levels of )?symbolic links( encountered)? \(ELOOP\)|No such file or directory \(ENOENT\))/, `cwd ${cwd}`);
     }
   }
 

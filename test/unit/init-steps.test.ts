@@ -15,4 +15,9 @@ t.test('an init failure reads as operation, path, strerror and errno name', asyn
   t.equal(initStepError({ type: 13, err: 2, step: 36, value: 0, text: '/nonexistent' }).message, 'chdir to cwd `/nonexistent`: No such file or directory (ENOENT)');
   t.equal(initStepError({ type: 13, err: 2, step: 37, value: 0, text: 'nosuchcmd' }).message, 'exec: "nosuchcmd": executable file not found in $PATH');
   t.equal(initStepError({ type: 13, err: 13, step: 37, value: 0, text: '/bin/x' }).message, 'exec `/bin/x`: Permission denied (EACCES)');
+  t.equal(
+    initStepError({ type: 13, err: 0, step: 21, value: 0, text: '`/dev/null`: is a symlink, not the character device 1:3' }).message,
+    'mask path `/dev/null`: is a symlink, not the character device 1:3',
+    'something found wrong (err 0) reads as the init worded it',
+  );
 });

@@ -521,8 +521,11 @@ static void mask_path(int root, const char *path, int *dev_null)
 		die_path(STEP_MASK_PATH, path);
 	int tree;
 	if (S_ISDIR(st.st_mode)) {
+		/* Read-only as a filesystem and as a mount, with "tmpfs" as the source: what runc's
+		 * mount("tmpfs", path, "tmpfs", MS_RDONLY) gives, as mountinfo shows it. */
 		int ctx = sys_fsopen("tmpfs");
-		if (ctx < 0 || sys_fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		if (ctx < 0 || sys_fsconfig(ctx, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+		    sys_fsconfig(ctx, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 || sys_fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			die_path(STEP_MASK_PATH, path);
 		tree = sys_fsmount(ctx, MOUNT_ATTR_RDONLY);
 		close(ctx);
