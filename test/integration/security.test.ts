@@ -49,6 +49,19 @@ t.test('sysctl keys that climb out of a namespace are refused, and the host’s 
     expectCreateRefused(t, root, (s) => (s.linux!.sysctl = { [key]: other }), /config\.json: \/linux\/sysctl\/\S+: (is not a sysctl name|is not in a kernel namespace).*\(config-linux\.md#configLinuxSysctl\)/, key);
     t.equal(readSysctl('vm/swappiness'), swappiness, `${key}: the host's vm.swappiness is unchanged`);
   }
+  // A fuzzed set, through the real CLI: keys that mix ".", "..", empty and odd components around
+  // vm/swappiness. Each is refused with the sysctl section's error; the host value never moves.
+  const pieces = ['net', 'ipv4', 'conf', 'all', 'lo', '..', '.', '', '...', ' ', '*', 'vm', 'swappiness', '%2e%2e', 'net.ipv4'];
+  let seed = 9;
+  const pick = () => pieces[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % pieces.length]!;
+  for (let i = 0; i < 25; i++) {
+    const key = [pick(), pick(), pick(), 'vm', 'swappiness'].join(i % 3 ? '/' : '.');
+    // A key made only of plain names under net/ is a network sysctl that does not exist: ENOENT.
+    const refused = /\/linux\/sysctl\/.*\(config-linux\.md#configLinuxSysctl\)|write sysctl `\/proc\/sys\/net\/[^`]*`: No such file or directory \(ENOENT\)/;
+    expectCreateRefused(t, root, (s) => (s.linux!.sysctl = { [key]: other }), refused, `fuzzed ${JSON.stringify(key)}`);
+  }
+  t.equal(readSysctl('vm/swappiness'), swappiness, 'after the fuzzed keys, the host’s vm.swappiness is unchanged');
+
   // core_pattern is only ever "written" with its own value, so even an escape would change nothing.
   expectCreateRefused(t, root, (s) => (s.linux!.sysctl = { 'net/../kernel/core_pattern': corePattern.trim() }), /a "\.\." component is not allowed/, 'core_pattern');
   t.equal(readSysctl('kernel/core_pattern'), corePattern);
