@@ -4,7 +4,8 @@
   "targets": [
     {
       "target_name": "tsrunc",
-      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c", "src/procfs.c"],
+      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c", "src/procfs.c", "src/seccomp.c"],
+      "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2"],

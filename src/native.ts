@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { SyscallError } from './errors.js';
+import type { CompiledSeccomp, SeccompProfile } from './plan/seccomp.js';
 
 /** A message on the sync channel (addon/src/sync.h `struct sync_msg`). */
 export interface SyncMessage {
@@ -55,6 +56,14 @@ export interface NativeAddon {
   setWinsize(fd: number, rows: number, cols: number): void;
   /** Writes /proc/<pid>/<file> through a verified procfs handle (addon/src/procfs.h): no mount can redirect it. */
   writeProcFile(pid: number, file: string, text: string): void;
+  /** Compiles a checked, expanded seccomp profile with libseccomp (addon/src/seccomp.h). */
+  compileSeccomp(profile: SeccompProfile): CompiledSeccomp;
+  /** libseccomp's version, whether the kernel takes each seccomp(2) flag, whether libseccomp knows each architecture ("x86_64"). */
+  seccompInfo(flags: number[], archs?: string[]): { version: string; supported: boolean[]; archs: boolean[] };
+  /** A copy of process `pidfd`'s fd `fd` (pidfd_getfd(2)). */
+  pidfdGetfd(pidfd: number, fd: number): number;
+  /** One sendmsg of `data` with `fd` as SCM_RIGHTS. */
+  sendFd(sock: number, data: string, fd: number): void;
 }
 
 const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));

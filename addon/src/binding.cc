@@ -20,6 +20,10 @@
 
 #include "bpf.h"
 #include "procfs.h"
+#include "seccomp.h"
+
+#include <string>
+#include <vector>
 #include "spawn.h"
 #include "sync.h"
 
@@ -88,6 +92,85 @@ Napi::Value WriteProcFile(const Napi::CallbackInfo &info) {
   if (procfs_write_file(proc, rel.c_str(), text.data(), text.size()) < 0)
     return ThrowErrno(env, errno, "write", ("/proc/" + rel).c_str());
   return env.Undefined();
+}
+
+// compileSeccomp({ defaultAction, architectures, rules: [{ name, action, args: [{ index, op, a, b }] }],
+// optimize }): { program: Buffer, skipped: string[], archs: [{ token, lastSyscall }] }. The profile is
+// already checked and expanded by src/plan/seccomp.ts; see seccomp.h.
+Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return ThrowType(env, "compileSeccomp(profile: object)");
+  Napi::Object in = info[0].As<Napi::Object>();
+  std::vector<std::string> archNames, names;
+  Napi::Array archs = in.Get("architectures").As<Napi::Array>();
+  for (uint32_t i = 0; i < archs.Length(); i++) archNames.push_back(archs.Get(i).As<Napi::String>());
+  Napi::Array rules = in.Get("rules").As<Napi::Array>();
+  std::vector<std::vector<seccomp_cond>> conds(rules.Length());
+  std::vector<seccomp_rule> ruleList(rules.Length());
+  for (uint32_t i = 0; i < rules.Length(); i++) {
+    Napi::Object r = rules.Get(i).As<Napi::Object>();
+    names.push_back(r.Get("name").As<Napi::String>());
+    Napi::Array args = r.Get("args").As<Napi::Array>();
+    for (uint32_t j = 0; j < args.Length(); j++) {
+      Napi::Object a = args.Get(j).As<Napi::Object>();
+      bool lossless = true;
+      conds[i].push_back({a.Get("index").As<Napi::Number>().Uint32Value(), a.Get("op").As<Napi::Number>().Uint32Value(),
+                          a.Get("a").As<Napi::BigInt>().Uint64Value(&lossless), a.Get("b").As<Napi::BigInt>().Uint64Value(&lossless)});
+    }
+    ruleList[i].action = r.Get("action").As<Napi::Number>().Uint32Value();
+  }
+  std::vector<const char *> archPtrs;
+  for (auto &a : archNames) archPtrs.push_back(a.c_str());
+  for (uint32_t i = 0; i < rules.Length(); i++) {
+    ruleList[i].name = names[i].c_str();
+    ruleList[i].n_conds = (uint32_t)conds[i].size();
+    ruleList[i].conds = conds[i].data();
+  }
+  seccomp_profile profile = {in.Get("defaultAction").As<Napi::Number>().Uint32Value(), archPtrs.data(), archPtrs.size(),
+                             ruleList.data(), ruleList.size(), in.Get("optimize").ToBoolean()};
+  seccomp_result result;
+  const char *what = nullptr, *detail = nullptr;
+  int err = 0;
+  if (tsrunc_seccomp_compile(&profile, &result, &what, &detail, &err) < 0) return ThrowErrno(env, err, what, detail);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("program", Napi::Buffer<char>::Copy(env, static_cast<char *>(result.program), result.program_len));
+  Napi::Array skipped = Napi::Array::New(env, result.n_skipped);
+  for (size_t i = 0; i < result.n_skipped; i++) skipped.Set(i, Napi::String::New(env, result.skipped[i]));
+  out.Set("skipped", skipped);
+  Napi::Array archInfo = Napi::Array::New(env, result.n_archs);
+  for (size_t i = 0; i < result.n_archs; i++) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("token", Napi::Number::New(env, result.archs[i].token));
+    a.Set("lastSyscall", Napi::Number::New(env, result.archs[i].last_syscall));
+    archInfo.Set(i, a);
+  }
+  out.Set("archs", archInfo);
+  tsrunc_seccomp_free(&result);
+  return out;
+}
+
+// seccompInfo(flags: number[], archs?: string[]): { version, supported: boolean[], archs: boolean[] }:
+// libseccomp's version, whether the kernel takes each seccomp(2) flag, whether libseccomp knows each
+// architecture name ("x86_64"); for `features` and the plan.
+Napi::Value SeccompInfo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned major, minor, micro;
+  tsrunc_seccomp_version(&major, &minor, &micro);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("version", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(micro)));
+  Napi::Array flags = info[0].As<Napi::Array>();
+  Napi::Array supported = Napi::Array::New(env, flags.Length());
+  for (uint32_t i = 0; i < flags.Length(); i++)
+    supported.Set(i, Napi::Boolean::New(env, tsrunc_seccomp_flag_supported(flags.Get(i).As<Napi::Number>().Uint32Value())));
+  out.Set("supported", supported);
+  Napi::Array names = info.Length() > 1 && info[1].IsArray() ? info[1].As<Napi::Array>() : Napi::Array::New(env);
+  Napi::Array known = Napi::Array::New(env, names.Length());
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    std::string name = names.Get(i).As<Napi::String>();
+    known.Set(i, Napi::Boolean::New(env, tsrunc_seccomp_arch_known(name.c_str())));
+  }
+  out.Set("archs", known);
+  return out;
 }
 
 // syncSend(fd, type, value): void
@@ -194,6 +277,17 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, fd);
 }
 
+// pidfdGetfd(pidfd, targetFd): number — a copy of another process's fd (close-on-exec), e.g. the seccomp
+// listener the init created; needs ptrace access to it, which the runtime has over its own init.
+Napi::Value PidfdGetfd(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int pidfd = info[0].As<Napi::Number>().Int32Value();
+  int target = info[1].As<Napi::Number>().Int32Value();
+  int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
+  if (fd < 0) return ThrowErrno(env, errno, "pidfd_getfd", nullptr);
+  return Napi::Number::New(env, fd);
+}
+
 // pidfdSendSignal(pidfd, signal): void — race-free against pid reuse once the pidfd is verified
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -297,6 +391,40 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, fd);
 }
 
+// sendFd(sock, data, fd): void — one sendmsg: `data` as the payload and `fd` as SCM_RIGHTS (the seccomp
+// container process state to a listener, config-linux.md "The Container Process State").
+Napi::Value SendFd(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  std::string data = info[1].As<Napi::String>();
+  int fd = info[2].As<Napi::Number>().Int32Value();
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  struct iovec iov = {data.data(), data.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ThrowErrno(env, errno, "sendmsg", nullptr);
+    sent += (size_t)n;
+    // The fd goes with the first part only (config-linux.md); the rest as plain data.
+    iov.iov_base = data.data() + sent;
+    iov.iov_len = data.size() - sent;
+    msg.msg_control = nullptr;
+    msg.msg_controllen = 0;
+  }
+  return env.Undefined();
+}
+
 // socketPair(): [fd, fd] — SOCK_STREAM unix pair, close-on-exec (run's own console socket)
 Napi::Value SocketPair(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -374,6 +502,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("writeProcFile", Napi::Function::New(env, WriteProcFile));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("seccompInfo", Napi::Function::New(env, SeccompInfo));
   return exports;
 }
 

@@ -12,6 +12,7 @@
  *   payload: the fields listed for the tag, in order:
  *              u32 / i32 / u64   fixed width
  *              str               u32 length, bytes, one NUL (not counted in length)
+ *              bytes             u32 length, bytes (binary, no NUL)
  *
  * A record the helper does not know is an error (PLAN_TAG_UNKNOWN), never skipped: a plan that asks
  * for something must not run without it.
@@ -85,6 +86,15 @@ enum plan_tag {
 	PLAN_ENV = 36,           /* str, repeated: "KEY=value" */
 	PLAN_CWD = 37,           /* str absolute path inside the container */
 	PLAN_EXEC_PATH = 38,     /* str: the PATH used to look up argv[0] when it has no '/' */
+	PLAN_SECCOMP = 39,       /* u32 seccomp(2) flags, u32 stage (PLAN_SECCOMP_EARLY/LATE), bytes program
+	                            (struct sock_filter[]). With SECCOMP_FILTER_FLAG_NEW_LISTENER the listener
+	                            fd number goes to the runtime (SYNC_SECCOMP_FD), which takes it with
+	                            pidfd_getfd and ACKs; the init then closes it. */
+};
+
+enum plan_seccomp_stage {
+	PLAN_SECCOMP_EARLY = 0, /* before the identity switch (needs CAP_SYS_ADMIN: no no_new_privs) */
+	PLAN_SECCOMP_LATE = 1,  /* the last step before the start gate and execve (with no_new_privs) */
 };
 
 enum plan_mount_kind {

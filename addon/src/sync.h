@@ -16,6 +16,10 @@
  *                ◀── INIT_PID(pid)    _exit(0)                                    new pid namespace)
  *   waitpid(stage 1)                                                              mounts, devices,
  *                                                                                 pivot_root, process
+ *                                                                                 seccomp(2) (with a listener:)
+ *                ◀──────────────────────────────────────────────── SECCOMP_FD(n)
+ *   pidfd_getfd(init, n), ──────────────────────────────────────────── ACK ─▶     close(n)
+ *   then hand it to listenerPath
  *                ◀─────────────────────────────────────────────────── READY(0)   open(exec.fifo, O_WRONLY)
  *   state.json, pid file; close                                                   blocks until `start`
  *
@@ -44,6 +48,8 @@ enum sync_type {
 	SYNC_ERROR = 13,      /* helper → runtime: err, step, text describe the failure */
 	SYNC_HOOKS = 14,      /* helper → runtime: mounts are done, pivot_root is next: run the prestart and
 	                         createRuntime hooks, then ACK */
+	SYNC_SECCOMP_FD = 15, /* helper → runtime: value = the seccomp listener fd's number in the init; the
+	                         runtime takes it (pidfd_getfd), hands it to listenerPath, then ACKs */
 };
 
 /* The step that failed. Names and wording live in src/runtime/init-steps.ts (drift-tested). */
@@ -92,6 +98,7 @@ enum init_step {
 	STEP_CONSOLE = 42,        /* the pty: text = what failed (open /dev/ptmx, send the master, …) */
 	STEP_PROCFS = 43,         /* opening the procfs handle every procfs write goes through */
 	STEP_CONSOLE_BIND = 44,   /* binding the pty over /dev/console: text = what failed */
+	STEP_SECCOMP = 45,        /* loading the seccomp filter */
 	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
 	                             exit status (128 + signal when killed), 0 when it could not run */
 };

@@ -9,12 +9,14 @@ import { ConfigError } from '../errors.js';
 import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
 import type { HostInfo } from './host.js';
-import { HookKind, type LaunchPlan, type NamespaceJoin } from './launch-plan.js';
+import { HookKind, type LaunchPlan, type NamespaceJoin, SeccompStage } from './launch-plan.js';
 import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
 import { planSysctl } from './sysctl.js';
+import { type PlannedSeccomp, planSeccomp, type SeccompContext } from './seccomp.js';
+import { native } from '../native.js';
 
 export interface PlanOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -36,7 +38,17 @@ export interface PlanOptions {
   readLink?: (p: string) => string | undefined;
   /** The identity (dev:ino) of the namespace a path names; defaults to stat(2). */
   namespaceId?: (p: string) => string | undefined;
+  /** Exact values of config.json integers beyond 2^53, by JSON pointer (src/spec/exact-integers.ts). */
+  exactInteger?: (pointer: string) => bigint | undefined;
+  /** The seccomp compiler and the kernel's flags; defaults to the addon's libseccomp. */
+  seccomp?: Pick<SeccompContext, 'compile' | 'flagSupported'>;
 }
+
+/** The addon's libseccomp compiler and the running kernel's seccomp flags. */
+export const nativeSeccomp: Pick<SeccompContext, 'compile' | 'flagSupported'> = {
+  compile: (profile) => native().compileSeccomp(profile),
+  flagSupported: (flag) => native().seccompInfo([flag]).supported[0] === true,
+};
 
 /** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
 export const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
@@ -48,7 +60,6 @@ const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
   ['/process/scheduler', (s) => s.process?.scheduler, 'config.md#configLinuxProcess'],
   ['/process/ioPriority', (s) => s.process?.ioPriority, 'config.md#configLinuxProcess'],
   ['/process/execCPUAffinity', (s) => s.process?.execCPUAffinity, 'config.md#configLinuxProcess'],
-  ['/linux/seccomp', (s) => s.linux?.seccomp, 'config-linux.md#configLinuxSeccomp'],
   ['/linux/personality', (s) => s.linux?.personality, 'config-linux.md#configLinuxPersonality'],
   ['/linux/intelRdt', (s) => s.linux?.intelRdt, 'config-linux.md#configLinuxIntelRdt'],
   ['/linux/memoryPolicy', (s) => s.linux?.memoryPolicy, 'config-linux.md#configLinuxMemoryPolicy'],
@@ -66,6 +77,7 @@ const PROPAGATION: Record<string, bigint> = {
 /** Builds the launch plan for `spec`; throws ConfigError for what cannot be honoured. */
 export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const warnings: string[] = [];
+  const debug: string[] = [];
   for (const [pointer, get, section] of UNSUPPORTED) {
     const value = get(spec);
     if (value !== undefined && value !== false && value !== '') {
@@ -91,6 +103,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   // As runc: with /dev bound from the host, the host's nodes are the container's.
   const devBoundFromHost = mounts.some((m) => m.destination === '/dev' && m.fstype === '');
   const namespaceId = options.namespaceId ?? statNamespace;
+  const seccomp = planSeccomp(linux.seccomp, { ...(options.seccomp ?? nativeSeccomp), exactInteger: options.exactInteger ?? (() => undefined), debug });
   const sysctl = planSysctl(linux.sysctl ?? {}, {
     has: ns.has,
     isRuntimeOwn: (type) => {
@@ -126,8 +139,19 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     preserveFds: options.preserveFds ?? 0,
     terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(spec.process, options.host.capLastCap, warnings),
+    seccomp: seccompForProcess(seccomp, spec.process.noNewPrivileges ?? false),
     warnings,
+    debug,
   };
+}
+
+/**
+ * The filter as the init loads it for one process: with noNewPrivileges as late as possible, else
+ * while the init still has CAP_SYS_ADMIN (as runc does).
+ */
+export function seccompForProcess(seccomp: Pick<PlannedSeccomp, 'program' | 'flags'> | undefined, noNewPrivileges: boolean): LaunchPlan['seccomp'] {
+  if (!seccomp) return undefined;
+  return { program: seccomp.program, flags: seccomp.flags, stage: noNewPrivileges ? SeccompStage.Late : SeccompStage.Early };
 }
 
 function readLinkOrUndefined(p: string): string | undefined {

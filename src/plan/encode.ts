@@ -41,9 +41,10 @@ export const PlanTag = {
   ENV: 36,
   CWD: 37,
   EXEC_PATH: 38,
+  SECCOMP: 39,
 } as const;
 
-type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string };
+type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string } | { bytes: Buffer };
 
 class PlanWriter {
   private readonly chunks: Buffer[] = [];
@@ -83,6 +84,12 @@ function encodeField(f: Field): Buffer {
   if ('u64' in f) {
     const b = Buffer.alloc(8);
     b.writeBigUInt64LE(BigInt.asUintN(64, f.u64));
+    return b;
+  }
+  if ('bytes' in f) {
+    const b = Buffer.alloc(4 + f.bytes.length);
+    b.writeUInt32LE(f.bytes.length, 0);
+    f.bytes.copy(b, 4);
     return b;
   }
   const bytes = Buffer.from(f.str, 'utf8');
@@ -161,6 +168,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
     w.record(PlanTag.CAPS, u64(c.bounding), u64(c.effective), u64(c.permitted), u64(c.inheritable), u64(c.ambient));
   }
   if (p.noNewPrivileges) w.record(PlanTag.NO_NEW_PRIVS);
+  if (plan.seccomp) w.record(PlanTag.SECCOMP, u32(plan.seccomp.flags), u32(plan.seccomp.stage), { bytes: plan.seccomp.program });
   for (const a of p.args) w.record(PlanTag.ARG, str(a));
   for (const e of p.env) w.record(PlanTag.ENV, str(e));
   w.record(PlanTag.CWD, str(p.cwd));

@@ -4,7 +4,7 @@
  * sets up nothing of the filesystem (the mount namespace already holds it) and has no start gate.
  */
 import type { Process, Spec } from '../spec/generated/config.js';
-import { JOIN_ORDER } from './build.js';
+import { JOIN_ORDER, seccompForProcess } from './build.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { CLONE_NEW, type NamespaceType } from './linux.js';
 import { planProcess } from './process.js';
@@ -14,7 +14,18 @@ const NS_FILE: Record<NamespaceType, string> = {
   user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', mount: 'mnt', cgroup: 'cgroup', time: 'time',
 };
 
-export function buildExecPlan(config: Spec, process: Process, initPid: number, capLastCap: number, preserveFds = 0): LaunchPlan {
+/**
+ * `seccomp` is the container's filter as create compiled it (the same profile applies to every
+ * process of the container, as with runc), loaded as this process's noNewPrivileges says.
+ */
+export function buildExecPlan(
+  config: Spec,
+  process: Process,
+  initPid: number,
+  capLastCap: number,
+  preserveFds = 0,
+  seccomp?: { program: Buffer; flags: number },
+): LaunchPlan {
   const types = new Set((config.linux?.namespaces ?? []).map((n) => n.type));
   const warnings: string[] = [];
   return {
@@ -43,6 +54,8 @@ export function buildExecPlan(config: Spec, process: Process, initPid: number, c
     preserveFds,
     terminal: process.terminal ? { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(process, capLastCap, warnings),
+    seccomp: seccompForProcess(seccomp, process.noNewPrivileges ?? false),
     warnings,
+    debug: [],
   };
 }

@@ -156,6 +156,22 @@ export interface LaunchPlan {
   terminal: { rows: number; cols: number } | undefined;
 
   process: PlannedProcess;
+  /** linux.seccomp compiled; loaded by the init (see {@link SeccompStage}). */
+  seccomp: { program: Buffer; flags: number; stage: SeccompStage } | undefined;
   /** Things the plan builder could not honour but that are not errors (spec: "log a warning"). */
   warnings: string[];
+  /** Lines for the --debug log (e.g. seccomp syscall names this libseccomp does not know). */
+  debug: string[];
+}
+
+/**
+ * When the init loads the seccomp filter. Mirror PLAN_SECCOMP_* in plan.h.
+ * - Early: before the switch to the process's user and capabilities, while the init still holds
+ *   CAP_SYS_ADMIN, which a filter needs without no_new_privs; the init's own later syscalls must
+ *   then pass the filter (as with runc).
+ * - Late: with noNewPrivileges, as the last step before the start gate and execve.
+ */
+export const enum SeccompStage {
+  Early = 0,
+  Late = 1,
 }

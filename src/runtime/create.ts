@@ -9,7 +9,7 @@ import path from 'node:path';
 import { signalName } from './signals.js';
 import { ConfigError, TsruncError, UsageError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
-import { buildLaunchPlan, hookStateJson } from '../plan/build.js';
+import { buildLaunchPlan, hookStateJson, nativeSeccomp } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
 import { detectHost } from '../plan/host.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
@@ -23,6 +23,8 @@ import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 import { runHooks } from './hooks.js';
 import { initStepError, SyncType } from './init-steps.js';
+import { cachingSeccompCompiler } from './seccomp-cache.js';
+import { sendToSeccompListener, takeSeccompFd } from './seccomp-listener.js';
 
 export interface CreateOptions {
   /** Bundle directory; defaults to the current directory. */
@@ -46,7 +48,7 @@ const SYNC_TIMEOUT_MS = 60_000;
 /** Creates container `id` from a bundle; returns its state (`created`). */
 export function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): ContainerState {
   validateId(id);
-  const { bundle, spec } = loadBundle(options.bundle ?? process.cwd());
+  const { bundle, spec, exactIntegers } = loadBundle(options.bundle ?? process.cwd());
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root!.path));
   const { store, log } = ctx;
   const fifo = store.fifoPath(id);
@@ -54,8 +56,19 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, id);
   const badResources = checkResources(spec.linux?.resources ?? {});
   if (badResources) throw new ConfigError('config.json', `/linux/resources${badResources.pointer}`, badResources.message, 'config-linux.md#configLinuxControlGroups');
-  const plan = buildLaunchPlan(spec, { bundle, rootfs, execFifo: fifo, noPivot: options.noPivot ?? false, host: detectHost(), id, preserveFds: options.preserveFds ?? 0 });
+  const plan = buildLaunchPlan(spec, {
+    bundle,
+    rootfs,
+    execFifo: fifo,
+    noPivot: options.noPivot ?? false,
+    host: detectHost(),
+    id,
+    preserveFds: options.preserveFds ?? 0,
+    exactInteger: (pointer) => exactIntegers.get(pointer),
+    seccomp: { ...nativeSeccomp, compile: cachingSeccompCompiler(store.cacheDir('seccomp')) },
+  });
   for (const w of plan.warnings) log.warn(w);
+  for (const d of plan.debug) log.debug(d);
 
   const terminal = spec.process?.terminal === true;
   if (terminal && options.consoleSocket === undefined) {
@@ -106,6 +119,8 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       cgroupParents: cgroups.madeParents(),
     };
     if (spec.annotations) state.annotations = spec.annotations;
+    if (plan.seccomp) state.seccomp = { program: plan.seccomp.program.toString('base64'), flags: plan.seccomp.flags };
+    const listenerPath = spec.linux?.seccomp?.listenerPath;
 
     const runRuntimeHooks = () => {
       // prestart then createRuntime, in the runtime namespace, before the init's pivot_root.
@@ -113,13 +128,25 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       runHooks(spec, 'prestart', hookState);
       runHooks(spec, 'createRuntime', hookState);
     };
-    runHandshake(syncFd, spawned.pid, plan, children, runRuntimeHooks, (initPid) => {
-      // Recorded at once, so even a crash of this process leaves the init findable by delete --force.
-      state.pid = initPid;
-      state.initStartTime = readProcStat(initPid)?.startTime ?? '';
-      store.write(state);
-      log.debug(`init pid ${initPid}`);
-    });
+    const handoff: SeccompHandoff = (fd) => {
+      const listener = { path: listenerPath!, metadata: spec.linux?.seccomp?.listenerMetadata };
+      sendToSeccompListener(listener, fd, state.pid, { ...hookStateJson(spec, { bundle, id }, state.pid, 'creating') });
+    };
+    runHandshake(
+      syncFd,
+      spawned.pid,
+      plan,
+      children,
+      runRuntimeHooks,
+      (initPid) => {
+        // Recorded at once, so even a crash of this process leaves the init findable by delete --force.
+        state.pid = initPid;
+        state.initStartTime = readProcStat(initPid)?.startTime ?? '';
+        store.write(state);
+        log.debug(`init pid ${initPid}`);
+      },
+      handoff,
+    );
 
     state.phase = 'created';
     store.write(state);
@@ -141,7 +168,13 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   }
 }
 
-/** Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via onInitPid. */
+/** Gives the seccomp listener fd (a copy, closed by the caller afterwards) to the agent. */
+export type SeccompHandoff = (fd: number) => void;
+
+/**
+ * Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via
+ * onInitPid and the seccomp listener via onSeccompFd.
+ */
 export function runHandshake(
   syncFd: number,
   helperPid: number,
@@ -149,6 +182,9 @@ export function runHandshake(
   children: Children,
   onHooks: () => void,
   onInitPid: (pid: number) => void,
+  onSeccompFd: SeccompHandoff = () => {
+    throw new TsruncError('the init sent a seccomp listener nobody asked for');
+  },
 ): void {
   const n = native();
   n.syncSend(syncFd, SyncType.GO, 0);
@@ -174,6 +210,18 @@ export function runHandshake(
         onHooks();
         n.syncSend(syncFd, SyncType.ACK, 0);
         break;
+      case SyncType.SECCOMP_FD: {
+        // A copy of the listener is ours: the init may go on (and close its own) at once; were it
+        // to hit a notifying syscall first, it waits for the agent that is about to get the fd.
+        const fd = takeSeccompFd(initPid, msg.value);
+        try {
+          n.syncSend(syncFd, SyncType.ACK, 0);
+          onSeccompFd(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        break;
+      }
       case SyncType.READY:
         return;
       case SyncType.ERROR:

@@ -16,6 +16,8 @@ import { deriveStatus } from '../state/status.js';
 import { writeFileAtomic } from '../state/store.js';
 import type { RuntimeContext } from './container.js';
 import { Children, runHandshake } from './create.js';
+import { hookStateJson } from '../plan/build.js';
+import { sendToSeccompListener } from './seccomp-listener.js';
 import { attachTerminal } from './run.js';
 import { signalName } from './signals.js';
 
@@ -57,7 +59,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   // master arrives could come after the program has already read a 0x0 size.
   if (attach && !proc.consoleSize && process.stdout.isTTY) proc = { ...proc, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } };
   const capLastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap, options.preserveFds ?? 0);
+  const seccomp = state.seccomp && { program: Buffer.from(state.seccomp.program, 'base64'), flags: state.seccomp.flags };
+  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap, options.preserveFds ?? 0, seccomp);
   for (const w of plan.warnings) ctx.log.warn(w);
 
   const n = native();
@@ -73,7 +76,12 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     syncFd = spawned.syncFd;
     // In the container's cgroups before GO, so every process it forks is too.
     joinCgroups(spawned.pid, state.pid);
-    runHandshake(syncFd, spawned.pid, plan, children, () => {}, (p) => (pid = p));
+    const listenerPath = state.config.linux?.seccomp?.listenerPath;
+    runHandshake(syncFd, spawned.pid, plan, children, () => {}, (p) => (pid = p), (fd) => {
+      // As runc: the container's state is `running`, its pid the init's; the process is this one.
+      const containerState = { ...hookStateJson(state.config, { bundle: state.bundle, id }, state.pid, 'running') };
+      sendToSeccompListener({ path: listenerPath!, metadata: state.config.linux?.seccomp?.listenerMetadata }, fd, pid, containerState);
+    });
   } catch (e) {
     children.killAll();
     throw e;

@@ -15,6 +15,7 @@ export const SyncType = {
   READY: 12,
   ERROR: 13,
   HOOKS: 14,
+  SECCOMP_FD: 15,
 } as const;
 
 /** `enum init_step` → the operation named in the error message. */
@@ -64,6 +65,7 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   42: { name: 'STEP_CONSOLE', operation: 'set up the terminal' },
   43: { name: 'STEP_PROCFS', operation: 'open a verified procfs handle' },
   44: { name: 'STEP_CONSOLE_BIND', operation: 'bind the terminal over' },
+  45: { name: 'STEP_SECCOMP', operation: 'load the seccomp filter' },
 };
 
 const STEP_LOOKUP_EXEC = 37;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, fromNodeError } from '../errors.js';
 import type { Spec } from './generated/config.js';
+import { exactIntegers } from './exact-integers.js';
 import { validateSpec } from './validate.js';
 
 export interface LoadedBundle {
@@ -14,6 +15,8 @@ export interface LoadedBundle {
   bundle: string;
   spec: Spec;
   configPath: string;
+  /** Integers of config.json too large for a double, exactly, by JSON pointer (uint64 seccomp values). */
+  exactIntegers: Map<string, bigint>;
 }
 
 const FILE = 'config.json';
@@ -35,7 +38,7 @@ export function loadBundle(dir: string): LoadedBundle {
   }
   const spec = validateSpec(parseJson(text));
   checkSpec(spec, bundle);
-  return { bundle, spec, configPath };
+  return { bundle, spec, configPath, exactIntegers: exactIntegers(text) };
 }
 
 /** JSON.parse with the error located as line and column (1-based). */

@@ -34,6 +34,8 @@ export interface StoredState {
   cgroupPath?: string;
   /** Ancestor cgroup directories (absolute) this container's create made: its delete removes them once empty. */
   cgroupParents?: string[];
+  /** linux.seccomp as create compiled it (base64 cBPF, seccomp(2) flags): exec loads the same filter. */
+  seccomp?: { program: string; flags: number };
 }
 
 /** runc's rule for ids: they become a directory name, so no slashes, no "." or "..". */
@@ -96,6 +98,19 @@ export class StateStore {
     if ((st.mode & 0o022) !== 0) {
       throw new StateError(`state root ${this.root} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): use a directory only its owner can write (--root)`);
     }
+  }
+
+  /**
+   * A cache directory under the state root (`~` keeps it apart from container ids), or undefined
+   * when the root does not exist yet or is not ours alone: a cache others can write is not used.
+   */
+  cacheDir(name: string): string | undefined {
+    try {
+      this.checkRootOwnership();
+    } catch {
+      return undefined;
+    }
+    return path.join(this.root, '~cache', name);
   }
 
   /** Takes the container's lock, waiting for other tsrunc processes that hold it. */

@@ -44,6 +44,11 @@ export function tsrunc(root: string, args: string[], options: SpawnSyncOptions =
   }
 }
 
+/** The container directories in a state root (not its `~cache`); [] when the root does not exist. */
+export function containersIn(root: string): string[] {
+  return fs.existsSync(root) ? fs.readdirSync(root).filter((name) => !name.startsWith('~')) : [];
+}
+
 /** A temp dir removed at teardown. */
 export function tempDir(t: Test, prefix = 'tsrunc-it-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -59,7 +64,7 @@ export function stateRoot(t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-root-'));
   const root = path.join(dir, 'state');
   t.teardown(() => {
-    const left = fs.existsSync(root) ? fs.readdirSync(root) : [];
+    const left = containersIn(root);
     for (const id of left) tsrunc(root, ['delete', '--force', id]);
     fs.rmSync(dir, { recursive: true, force: true });
     if (left.length) {
@@ -139,6 +144,6 @@ export function expectCreateRefused(t: Test, root: string, mutate: (s: Spec) => 
   const r = tsrunc(root, ['create', '--bundle', makeBundle(t, mutate), uniqueId('refused')]);
   t.equal(r.status, 1, `${what}: refused`);
   t.match(r.stderr, message, `${what}: the error says why`);
-  t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], `${what}: no state left`);
+  t.same(containersIn(root), [], `${what}: no state left`);
   t.same(hostMounts(), before, `${what}: no mount left`);
 }

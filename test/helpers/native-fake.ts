@@ -3,6 +3,7 @@
  * unit tests without root: it answers the sync protocol as a well-behaved init would, using this
  * test process as the "init" (alive, with a real start time).
  */
+import type { CompiledSeccomp, SeccompProfile } from '../../src/plan/seccomp.js';
 import type { CgroupManager } from '../../src/cgroups/manager.js';
 import type { Resources } from '../../src/spec/generated/config.js';
 import { type Stats, statsV2 } from '../../src/cgroups/stats.js';
@@ -125,6 +126,24 @@ export class FakeNative implements NativeAddon {
 
   writeProcFile(pid: number, file: string, text: string): void {
     this.record('writeProcFile', pid, file, text);
+  }
+
+  compileSeccomp(profile: SeccompProfile): CompiledSeccomp {
+    this.record('compileSeccomp', profile.rules.length);
+    return { program: Buffer.alloc(8), skipped: [], archs: [] };
+  }
+
+  seccompInfo(flags: number[], archs: string[] = []): { version: string; supported: boolean[]; archs: boolean[] } {
+    return { version: '2.5.4', supported: flags.map(() => true), archs: archs.map(() => true) };
+  }
+
+  pidfdGetfd(pidfd: number, fd: number): number {
+    this.record('pidfdGetfd', pidfd, fd);
+    return 96;
+  }
+
+  sendFd(sock: number, data: string, fd: number): void {
+    this.record('sendFd', sock, data.length, fd);
   }
 }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { Hook, Spec } from '../../src/spec/generated/config.js';
-import { alive, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+import { alive, containersIn, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -93,7 +93,7 @@ t.test('a failing prestart, createRuntime or createContainer hook fails create a
     const r = tsrunc(root, ['create', '--bundle', bundle, uniqueId(kind)]);
     t.equal(r.status, 1, `${kind}: create fails`);
     t.match(r.stderr, new RegExp(`^tsrunc: ${kind} hook #0 \`/bin/sh\`: exit status 3$`, 'm'), `${kind}: the error names the hook`);
-    t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], `${kind}: no state left`);
+    t.same(containersIn(root), [], `${kind}: no state left`);
   }
 });
 

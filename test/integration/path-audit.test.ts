@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { expectCreateRefused, makeBundle, privateRootfs, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId } from '../helpers/cli.js';
+import { containersIn, expectCreateRefused, makeBundle, privateRootfs, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -124,7 +124,7 @@ t.test('container ids name one directory of the state root, and nothing outside 
     t.match(r.stderr, /invalid container id/, `${JSON.stringify(id)}: the error says why`);
   }
   t.notOk(fs.existsSync(path.join(root, '../escape')), 'nothing made beside the state root');
-  t.same(fs.readdirSync(root), []);
+  t.same(containersIn(root), []);
 });
 
 t.test('the state directory: only its owner may read it or write it', async (t) => {

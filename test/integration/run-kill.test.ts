@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { alive, makeBundle, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+import { alive, containersIn, makeBundle, rootSkipReason, runScript, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -12,7 +12,7 @@ t.test('run exits with the container’s exit code', async (t) => {
   t.equal(r.status, 7);
   t.equal(r.stdout, 'out\n', 'the container writes to the runtime’s stdout');
   t.match(r.stderr, /^err$/m);
-  t.same(fs.readdirSync(root), [], 'run deletes the container');
+  t.same(containersIn(root), [], 'run deletes the container');
 });
 
 t.test('run reports death by signal as 128 + signo', async (t) => {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, tsruncBin, uniqueId, waitFor } from '../helpers/cli.js';
+import { containersIn, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, tsruncBin, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -76,7 +76,7 @@ t.test('a terminal needs a console socket, and a console socket needs a terminal
   const r3 = tsrunc(root, ['create', '--bundle', withTerminal, '--console-socket', '/nonexistent.sock', uniqueId('badsock')]);
   t.equal(r3.status, 1);
   t.match(r3.stderr, /connect `\/nonexistent\.sock`: No such file or directory \(ENOENT\)/);
-  t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], 'nothing left');
+  t.same(containersIn(root), [], 'nothing left');
 });
 
 t.test('run -t under a real terminal attaches it: raw, sized, exit status passed on', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'script(1) from util-linux is needed' }, async (t) => {

@@ -20,13 +20,17 @@ t.test('valid for both schemas', async (t) => {
 });
 
 t.test('truthful about this build', async (t) => {
-  const doc = features({ namespaceAvailable: (k) => k !== 'time', capLastCap: 40 });
+  const seccomp = { version: '2.5.4', archs: ['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'], supportedFlags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG'] };
+  const doc = features({ namespaceAvailable: (k) => k !== 'time', capLastCap: 40, seccomp });
   t.equal(doc.ociVersionMax, '1.3.0');
   t.same(doc.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'], 'all six hook kinds run');
   t.notOk(doc.linux!.namespaces!.includes('time'), 'a namespace the kernel lacks is not listed');
   t.equal(doc.linux!.capabilities!.length, 41);
   t.equal(doc.linux!.mountExtensions!.idmap!.enabled, false, 'idmapped mounts are refused');
-  t.equal(doc.linux!.seccomp!.enabled, false);
+  t.match(doc.linux!.seccomp, { enabled: true, archs: seccomp.archs, supportedFlags: seccomp.supportedFlags }, 'seccomp: what libseccomp and the kernel have');
+  t.same(doc.linux!.seccomp!.actions, ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP']);
+  t.same(doc.linux!.seccomp!.knownFlags, ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']);
+  t.equal(doc.annotations!['io.github.seccomp.libseccomp.version'], '2.5.4');
   t.notOk(doc.mountOptions!.includes('idmap'));
   for (const option of doc.mountOptions!) t.doesNotThrow(() => parseMountOptions([option], '/mounts/0'), `advertised ${option} is accepted`);
 });

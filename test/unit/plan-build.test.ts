@@ -204,7 +204,6 @@ t.test('refusals name the field and the spec section', async (t) => {
   const cases: Array<[string, (s: ReturnType<typeof baseSpec>) => void, RegExp]> = [
     ['no mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^config\.json: \/linux\/namespaces: must include a mount namespace.*\(config-linux\.md#configLinuxNamespaces\)$/],
     ['joined mount namespace', (s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }]), /\/linux\/namespaces\/0\/path: joining an existing mount namespace/],
-    ['seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), /^config\.json: \/linux\/seccomp: is not supported by tsrunc yet \(config-linux\.md#configLinuxSeccomp\)$/],
     ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
     ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
     ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],

@@ -2,7 +2,7 @@
 // plan decodes (with the layout plan.h documents) back to the plan's values.
 import t from 'tap';
 import { encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
-import { HookKind, type LaunchPlan, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
+import { HookKind, type LaunchPlan, SeccompStage, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { readCDefine, readCEnum } from '../helpers/c-header.js';
 
 t.test('tags, magic and version agree with plan.h', async (t) => {
@@ -11,6 +11,8 @@ t.test('tags, magic and version agree with plan.h', async (t) => {
   t.equal(readCDefine('plan.h', 'PLAN_MAGIC'), PLAN_MAGIC);
   t.equal(readCDefine('plan.h', 'PLAN_VERSION'), PLAN_VERSION);
   t.equal(readCDefine('plan.h', 'PLAN_UMASK_UNSET'), PLAN_UMASK_UNSET);
+  const stages = readCEnum('plan.h', 'plan_seccomp_stage');
+  t.same([stages.get('PLAN_SECCOMP_EARLY'), stages.get('PLAN_SECCOMP_LATE')], [SeccompStage.Early, SeccompStage.Late]);
   const kinds = readCEnum('plan.h', 'plan_mount_kind');
   t.same([kinds.get('PLAN_MOUNT_FS'), kinds.get('PLAN_MOUNT_BIND')], [MountKind.Fs, MountKind.Bind]);
   t.same(
@@ -51,6 +53,11 @@ class Reader {
   u64() {
     this.off += 8;
     return this.b.readBigUInt64LE(this.off - 8);
+  }
+  bytes() {
+    const len = this.u32();
+    this.off += len;
+    return this.b.subarray(this.off - len, this.off);
   }
   str() {
     const len = this.u32();
@@ -100,7 +107,9 @@ const plan: LaunchPlan = {
     noNewPrivileges: true,
     oomScoreAdj: -500,
   },
+  seccomp: { program: Buffer.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), flags: 4, stage: SeccompStage.Late },
   warnings: [],
+  debug: [],
 };
 
 t.test('an encoded plan decodes to its values', async (t) => {
@@ -131,6 +140,8 @@ t.test('an encoded plan decodes to its values', async (t) => {
   t.equal(by(PlanTag.PRESERVE_FDS)[0]!.u32(), 2);
   const [term] = by(PlanTag.TERMINAL);
   t.same([term!.u32(), term!.u32()], [24, 80]);
+  const [sc] = by(PlanTag.SECCOMP);
+  t.same([sc!.u32(), sc!.u32(), [...sc!.bytes()]], [4, SeccompStage.Late, [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]], 'seccomp: flags, stage, the program as raw bytes (NULs and all)');
 });
 
 t.test('a NUL byte in a string is refused, not truncated', async (t) => {

@@ -89,6 +89,10 @@ struct plan {
 	int has_caps;
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
 	int no_new_privs;
+	int has_seccomp;
+	uint32_t seccomp_flags, seccomp_stage; /* seccomp(2) flags; enum plan_seccomp_stage */
+	const void *seccomp_program;           /* struct sock_filter[] */
+	uint32_t seccomp_len;                  /* bytes */
 	char **argv; /* NULL-terminated */
 	size_t argc;
 	char **envp; /* NULL-terminated */
@@ -103,7 +107,8 @@ int plan_read(int fd, struct plan *plan);
 /* sync.c: the channel to the runtime (SYNC_FD). */
 int sync_send(uint32_t type, int32_t value);
 int sync_wait(uint32_t expected);
-/* Reports a failure (errno `err`) of `step` with a printf-style detail, then exits(1). */
+/* Reports a failure (errno `err`) of `step` with a printf-style detail, then exits(1). With `err` 0 it
+ * reports something found wrong rather than a failed call: the detail says it all. */
 __attribute__((noreturn, format(printf, 3, 4))) void die(enum init_step step, int err, const char *fmt, ...);
 /* Same, for the common case of the current errno and a path in backquotes (or no detail if NULL). */
 __attribute__((noreturn)) void die_path(enum init_step step, const char *path);

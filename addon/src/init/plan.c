@@ -41,6 +41,16 @@ static int take_str(struct cursor *c, const char **out)
 	return 0;
 }
 
+/* u32 length, then that many raw bytes (a binary payload, no NUL). */
+static int take_bytes(struct cursor *c, const void **out, uint32_t *len)
+{
+	if (take(c, len, sizeof *len) < 0 || (size_t)(c->end - c->p) < (size_t)*len)
+		return -1;
+	*out = c->p;
+	c->p += *len;
+	return 0;
+}
+
 #define STR(c, v)                                                                                   \
 	do {                                                                                        \
 		if (take_str((c), &(v)) < 0)                                                        \
@@ -261,6 +271,14 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		return 0;
 	case PLAN_EXEC_PATH:
 		STR(c, plan->exec_path);
+		return 0;
+	case PLAN_SECCOMP:
+		TAKE(c, plan->seccomp_flags);
+		TAKE(c, plan->seccomp_stage);
+		if (take_bytes(c, &plan->seccomp_program, &plan->seccomp_len) < 0 || plan->seccomp_len == 0 ||
+		    plan->seccomp_len % 8 != 0 || plan->seccomp_len / 8 > 0xffff)
+			return -1;
+		plan->has_seccomp = 1;
 		return 0;
 	default:
 		errno = ENOTSUP;

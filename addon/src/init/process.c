@@ -9,12 +9,15 @@
 #include "../procfs.h"
 #include "../syscalls.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,9 +132,16 @@ static void change_to_cwd(const char *cwd)
 	if (root < 0)
 		die_path(STEP_CHDIR, cwd);
 	int fd = sys_openat2(root, cwd, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	if (fd < 0 || fchdir(fd) < 0)
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* openat2 refused by the seccomp profile (or missing): chdir by path, and the getcwd check
+		 * below is the guard, as in runc. */
+		if (chdir(cwd) < 0)
+			die_path(STEP_CHDIR, cwd);
+	} else if (fd < 0 || fchdir(fd) < 0) {
 		die_path(STEP_CHDIR, cwd);
-	close(fd);
+	}
+	if (fd >= 0)
+		close(fd);
 	close(root);
 	/* Unreachable from our root (getcwd's ENOENT) would mean the handle led outside it. */
 	char here[PATH_MAX];
@@ -206,9 +216,10 @@ static void handle_gate_signals(void)
 
 /*
  * Our own /proc/<pid>/fd directory, from a verified procfs handle of the container's pid namespace
- * (procfs.h): the start gate is reopened for writing through it, and a /proc that the config made
- * up (a tmpfs with a "self/fd/N" symlink) or mounted over cannot send that write elsewhere. Taken
- * while we may still mount a fresh procfs; the directory stays ours whatever uid we become.
+ * (procfs.h): the start gate is reopened for writing through it and our fds are listed from it, so
+ * a /proc that the config made up (a tmpfs with a "self/fd/N" symlink) or mounted over can neither
+ * send that write elsewhere nor hide an fd. Taken while we may still mount a fresh procfs; the
+ * directory stays ours whatever uid we become.
  */
 static int open_own_fd_dir(void)
 {
@@ -222,10 +233,60 @@ static int open_own_fd_dir(void)
 	return dir;
 }
 
+/*
+ * Loads the filter the runtime compiled (src/plan/seccomp.ts): one seccomp(2) call. With
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the listener fd: its number goes to the
+ * runtime, which copies it with pidfd_getfd and ACKs; ours is closed then, so the container
+ * process never holds it. Only write(2) and read(2) run between the load and the close.
+ */
+static void load_seccomp(const struct plan *plan)
+{
+	struct sock_fprog prog = {.len = (unsigned short)(plan->seccomp_len / 8), .filter = (struct sock_filter *)plan->seccomp_program};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)plan->seccomp_flags, &prog);
+	if (fd < 0)
+		die(STEP_SECCOMP, errno, NULL);
+	if (!(plan->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return;
+	if (sync_send(SYNC_SECCOMP_FD, (int32_t)fd) < 0 || sync_wait(SYNC_ACK) < 0)
+		die(STEP_SYNC, errno, "seccomp listener");
+	close((int)fd);
+}
+
+/*
+ * Marks every fd from `from` up close-on-exec. close_range(2) does it in one call; a seccomp profile
+ * older than it (runtime-tools' default allows neither close_range nor openat2) refuses it, and then
+ * the fds are listed from our own verified /proc/<pid>/fd, never from a /proc the config made.
+ */
+static int cloexec_from(int from, int fd_dir)
+{
+	if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != EPERM && errno != ENOSYS)
+		return -1;
+	int list = openat(fd_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = list >= 0 ? fdopendir(list) : NULL;
+	if (!d)
+		return -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= from && fd != list && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap, mode_t inherited_umask)
 {
-	int fd_dir = fifo_fd >= 0 ? open_own_fd_dir() : -1;
+	int fd_dir = open_own_fd_dir();
 	set_rlimits(plan);
+	/* Without no_new_privs a filter needs CAP_SYS_ADMIN, which the identity switch drops: load it
+	 * now, and the init's remaining syscalls go through it (as runc's do). */
+	if (plan->has_seccomp && plan->seccomp_stage == PLAN_SECCOMP_EARLY)
+		load_seccomp(plan);
 	set_identity(plan, cap_last_cap);
 	umask(plan->umask != PLAN_UMASK_UNSET ? (mode_t)plan->umask : inherited_umask);
 	change_to_cwd(plan->cwd);
@@ -245,16 +306,20 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 			close(console_slave);
 	}
 	/* Nothing of ours may reach the container process: every fd above stdio closes on exec. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (cloexec_from(3, fd_dir) < 0)
 		die(STEP_CLOSE_FDS, errno, NULL);
 	for (int fd = 0; fd < 3; fd++) {
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0 && (fl & O_NONBLOCK))
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
+	/* With no_new_privs, as late as possible: few of the init's own syscalls come after it. */
+	if (plan->has_seccomp && plan->seccomp_stage == PLAN_SECCOMP_LATE)
+		load_seccomp(plan);
 
 	if (fifo_fd < 0) {
 		/* An exec: no gate, the process runs as soon as it is set up. */
+		close(fd_dir);
 		if (sync_send(SYNC_READY, 0) < 0)
 			die(STEP_SYNC, errno, NULL);
 		close(SYNC_FD);

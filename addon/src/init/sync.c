@@ -1,5 +1,8 @@
 /*
  * sync.c — messages to and from the runtime over SYNC_FD (protocol in sync.h).
+ *
+ * Plain write(2) and read(2) (the socket is SOCK_SEQPACKET, so each is one message): after a seccomp
+ * filter is loaded these are the only syscalls the channel needs the profile to allow, as in runc.
  */
 #include "init.h"
 
@@ -13,7 +16,7 @@
 static int send_msg(const struct sync_msg *msg)
 {
 	for (;;) {
-		ssize_t n = send(SYNC_FD, msg, sizeof *msg, MSG_NOSIGNAL);
+		ssize_t n = write(SYNC_FD, msg, sizeof *msg);
 		if (n == (ssize_t)sizeof *msg)
 			return 0;
 		if (n < 0 && errno == EINTR)
@@ -38,7 +41,7 @@ int sync_wait(uint32_t expected)
 {
 	struct sync_msg msg;
 	for (;;) {
-		ssize_t n = recv(SYNC_FD, &msg, sizeof msg, 0);
+		ssize_t n = read(SYNC_FD, &msg, sizeof msg);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0 || (n > 0 && msg.type == SYNC_ABORT))
@@ -56,7 +59,7 @@ void die(enum init_step step, int err, const char *fmt, ...)
 	struct sync_msg msg;
 	memset(&msg, 0, sizeof msg);
 	msg.type = SYNC_ERROR;
-	msg.err = err ? err : EIO;
+	msg.err = err; /* 0: not a failed call but something found wrong; the text says what */
 	msg.step = step;
 	if (fmt) {
 		va_list ap;
