@@ -64,6 +64,8 @@ export interface NativeAddon {
   pidfdGetfd(pidfd: number, fd: number): number;
   /** One sendmsg of `data` with `fd` as SCM_RIGHTS. */
   sendFd(sock: number, data: string, fd: number): void;
+  /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
+  unmount(path: string): void;
 }
 
 const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));

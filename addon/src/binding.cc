@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -171,6 +172,14 @@ Napi::Value SeccompInfo(const Napi::CallbackInfo &info) {
   }
   out.Set("archs", known);
   return out;
+}
+
+// unmount(path): void — umount2(MNT_DETACH): a mount left by a container without a mount namespace.
+Napi::Value Unmount(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string target = info[0].As<Napi::String>();
+  if (umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0) return ThrowErrno(env, errno, "umount", target.c_str());
+  return env.Undefined();
 }
 
 // syncSend(fd, type, value): void
@@ -505,6 +514,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("seccompInfo", Napi::Function::New(env, SeccompInfo));
   return exports;
 }

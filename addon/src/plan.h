@@ -38,10 +38,14 @@ enum plan_tag {
 
 	/* --- stage 2: the container's filesystem (the init, in its mount namespace) --- */
 	PLAN_ROOTFS = 10,             /* str absolute host path of the rootfs (symlinks already resolved). */
-	PLAN_ROOTFS_PROPAGATION = 11, /* u64 MS_* propagation (with MS_REC) applied to "/" first,
-	                                 u64 the same applied to the new "/" after pivot_root (0 = none). */
+	PLAN_ROOTFS_PROPAGATION = 11, /* u64 MS_* propagation (| MS_REC) applied to "/" first,
+	                                 u64 MS_PRIVATE or MS_SLAVE for the mount the rootfs is on (the first
+	                                 one found walking up from the rootfs),
+	                                 u64 MS_* applied to the new "/" after pivot_root (0 = none). */
 	PLAN_ROOT_READONLY = 12,      /* (empty) remount "/" read-only after pivot_root. */
 	PLAN_NO_PIVOT = 13,           /* (empty) MS_MOVE + chroot instead of pivot_root. */
+	PLAN_NO_MOUNT_NS = 40,        /* (empty) the mounts are the runtime's own mount namespace's: no
+	                                 propagation change, chroot (never MS_MOVE, never pivot_root). */
 	PLAN_MOUNT = 14,
 	/*   u32 kind (enum plan_mount_kind), u32 options (PLAN_MOUNT_OPT_*),
 	 *   u64 flags       MS_* for mount(2); for binds, applied by a remount after the bind,

@@ -7,14 +7,16 @@
  *   runtime (Node)                    stage 1 (tsrunc-init)              stage 2 (container init)
  *   ──────────────                    ─────────────────────              ────────────────────────
  *   clone + execveat(memfd) ───────▶  read the plan (PLAN_FD)
- *   [place pid in cgroups]
+ *   [cgroups made, limits set]
  *                          ── GO ──▶  setns(PLAN_NS_JOIN...), unshare(CLONE_NEWUSER)
  *                ◀── USERNS_MAP(pid)  (only with a new user namespace)
  *   write setgroups/uid_map/gid_map
- *                          ── ACK ─▶  setresuid/gid(0), unshare(the other CLONE_NEW*),
+ *                          ── ACK ─▶  setresuid/gid(0), unshare(the other CLONE_NEW* but cgroup),
  *                                     timens_offsets, clone(CLONE_PARENT) ─────▶ (born; pid 1 in a
  *                ◀── INIT_PID(pid)    _exit(0)                                    new pid namespace)
- *   waitpid(stage 1)                                                              mounts, devices,
+ *   waitpid(stage 1), place the init in the container's cgroups
+ *                          ── ACK ──────────────────────────────────────────────▶ unshare(CLONE_NEWCGROUP)
+ *                                                                                 mounts, devices,
  *                                                                                 pivot_root, process
  *                                                                                 seccomp(2) (with a listener:)
  *                ◀──────────────────────────────────────────────── SECCOMP_FD(n)
@@ -29,7 +31,8 @@
  *   ABORT from the runtime at any point: the helper exits(1) at once.
  *
  * When no fork is needed (no new or joined pid/time namespace), stage 1 sends INIT_PID with its own
- * pid and goes on as stage 2 itself.
+ * pid and goes on as stage 2 itself (after the cgroups ACK). Stage 1, which is not part of the
+ * container, never enters its cgroups.
  */
 #ifndef TSRUNC_SYNC_H
 #define TSRUNC_SYNC_H
@@ -39,7 +42,7 @@
 #define SYNC_TEXT_MAX 512
 
 enum sync_type {
-	SYNC_GO = 1,         /* runtime → helper: proceed (the process is in its cgroups) */
+	SYNC_GO = 1,         /* runtime → helper: proceed */
 	SYNC_ACK = 2,        /* runtime → helper: the request was done */
 	SYNC_ABORT = 3,      /* runtime → helper: give up now */
 	SYNC_USERNS_MAP = 10, /* helper → runtime: value = pid whose uid_map/gid_map to write */

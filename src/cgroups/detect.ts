@@ -28,13 +28,16 @@ export function parseCgroupLayout(mountinfo: string): CgroupLayout {
     const fields = line.slice(0, sep).split(' ');
     const [fstype, , superOptions = ''] = line.slice(sep + 3).split(' ');
     const mountpoint = unescapeMountinfo(fields[4] ?? '');
+    // Only a mount of a hierarchy's root, and the first one: a bind of a cgroup directory (a
+    // container's own, under a rootfs that shares our mount namespace) is not where the host keeps it.
+    if (fields[3] !== '/') continue;
     if (fstype === 'cgroup2') unified ??= mountpoint;
     else if (fstype === 'cgroup') {
       const controllers = superOptions
         .split(',')
         .filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr' && o !== 'cpuset_v2_mode')
         .join(',');
-      v1.push({ mountpoint, controllers });
+      if (!v1.some((h) => h.controllers === controllers)) v1.push({ mountpoint, controllers });
     }
   }
   const kind = v1.length === 0 ? (unified ? 'v2' : 'none') : unified ? 'hybrid' : 'v1';

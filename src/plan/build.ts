@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
 import type { HostInfo } from './host.js';
-import { HookKind, type LaunchPlan, type NamespaceJoin, SeccompStage } from './launch-plan.js';
+import { HookKind, type LaunchPlan, type NamespaceJoin, type PlannedSymlink, SeccompStage } from './launch-plan.js';
 import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
@@ -32,6 +32,8 @@ export interface PlanOptions {
   preserveFds?: number;
   /** The container's id, for the state JSON given to hooks. */
   id?: string;
+  /** The container's cgroup (linux.cgroupsPath resolved); defaults to /tsrunc/<id>. */
+  cgroupPath?: string;
   /** What a bind source is; defaults to stat(2). */
   statSource?: (p: string) => SourceKind;
   /** The target of a symlink, undefined for anything else; defaults to readlink(2). */
@@ -67,11 +69,16 @@ const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
   ['/linux/mountLabel', (s) => s.linux?.mountLabel, 'config-linux.md#configLinuxMountLabel'],
 ];
 
+/** rootfsPropagation as runc maps it: the plain forms apply to "/" alone, the r-forms recursively. */
 const PROPAGATION: Record<string, bigint> = {
-  shared: MS.SHARED | MS.REC,
-  slave: MS.SLAVE | MS.REC,
-  private: MS.PRIVATE | MS.REC,
-  unbindable: MS.UNBINDABLE | MS.REC,
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
 };
 
 /** Builds the launch plan for `spec`; throws ConfigError for what cannot be honoured. */
@@ -89,13 +96,31 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
 
   const ns = planNamespaces(linux.namespaces ?? []);
   const inUserNs = ns.has('user') || options.host.inUserNamespace;
+  // config-linux.md: a namespace type not listed is the runtime's. Without a mount namespace the
+  // mounts go to the runtime's own (create records them, delete removes them), and nothing may
+  // change the mounts that were there: no masks, no read-only paths, no propagation.
+  const noMountNamespace = !ns.has('mount');
+  if (noMountNamespace) {
+    const mountNs = (pointer: string, what: string) =>
+      new ConfigError('config.json', pointer, `${what} needs a mount namespace: without one it would change the host's own mounts`, 'config-linux.md#configLinuxNamespaces');
+    if (linux.maskedPaths?.length) throw mountNs('/linux/maskedPaths', 'masking paths');
+    if (linux.readonlyPaths?.length) throw mountNs('/linux/readonlyPaths', 'making paths read-only');
+    if (linux.rootfsPropagation) throw mountNs('/linux/rootfsPropagation', 'rootfsPropagation');
+  }
+  // A hostname set in a uts namespace joined by path that is the runtime's own would be the host's.
+  const utsJoin = ns.joins.find((j) => j.nstype === CLONE_NEW.uts);
+  if (utsJoin && (spec.hostname !== undefined || spec.domainname !== undefined) && (options.namespaceId ?? statNamespace)(utsJoin.path) === options.host.namespaceIds.uts) {
+    throw new ConfigError('config.json', spec.hostname !== undefined ? '/hostname' : '/domainname', 'cannot be set in the runtime\'s own uts namespace (joined by path): it would change the host\'s', 'config.md#configHostname');
+  }
   const mountEntries = spec.mounts ?? [];
+  const cgroupSymlinks: PlannedSymlink[] = [];
   const mounts = planMounts(mountEntries, {
     bundle: options.bundle,
     rootfs: options.rootfs,
     cgroups: options.host.cgroups,
-    ownCgroups: options.host.ownCgroups,
-    cgroupBind: ns.has('user') && !ns.created('cgroup'),
+    containerCgroup: options.cgroupPath ?? `/tsrunc/${options.id ?? ''}`,
+    cgroupNamespace: ns.has('cgroup'),
+    symlinks: cgroupSymlinks,
     sysfsNeedsFallback: ns.has('user') && !ns.created('network'),
     statSource: options.statSource ?? statKind,
     readLink: options.readLink ?? readLinkOrUndefined,
@@ -119,16 +144,13 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     gidMap: ns.created('user') ? idMapText(linux.gidMappings) : '',
     timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
     rootfs: options.rootfs,
-    // As runc: rslave unless configured, so the host's unmounts still reach the container's copies.
-    rootfsPropagation: linux.rootfsPropagation ? PROPAGATION[linux.rootfsPropagation]! : MS.SLAVE | MS.REC,
-    // Applied again to the new "/" after pivot_root, only when configured (a default would undo
-    // per-mount propagation such as rshared binds).
-    rootfsPropagationAfterPivot: linux.rootfsPropagation ? PROPAGATION[linux.rootfsPropagation]! : 0n,
+    ...planRootfsPropagation(linux.rootfsPropagation),
     readonlyRoot: spec.root?.readonly ?? false,
     noPivot: options.noPivot,
+    noMountNamespace,
     mounts,
     devices: devBoundFromHost ? [] : planDevices(linux.devices ?? [], inUserNs),
-    symlinks: devBoundFromHost ? [] : planDevSymlinks(options.host.hasKcore),
+    symlinks: [...(devBoundFromHost ? [] : planDevSymlinks(options.host.hasKcore)), ...cgroupSymlinks],
     maskedPaths: (linux.maskedPaths ?? []).map(cleanContainerPath),
     readonlyPaths: (linux.readonlyPaths ?? []).map(cleanContainerPath),
     hostname: spec.hostname,
@@ -152,6 +174,28 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
 export function seccompForProcess(seccomp: Pick<PlannedSeccomp, 'program' | 'flags'> | undefined, noNewPrivileges: boolean): LaunchPlan['seccomp'] {
   if (!seccomp) return undefined;
   return { program: seccomp.program, flags: seccomp.flags, stage: noNewPrivileges ? SeccompStage.Late : SeccompStage.Early };
+}
+
+/**
+ * rootfsPropagation (config-linux.md), the way runc carries it out:
+ * - "/" of the new mount namespace gets it first; rslave when unset, so the host's unmounts still
+ *   reach the container's copies;
+ * - the mount the rootfs sits on is made private (a slave for the slave forms): pivot_root refuses
+ *   a shared parent, and a bind under a shared one would leak to the host's namespace;
+ * - after pivot_root the new "/" gets it again, for shared and unbindable: "shared" is a new peer
+ *   group of the container's own, not the host's; private and slave are settled by then.
+ * Unlike runc (whose unbindable fails), unbindable is private until the rootfs is in place.
+ */
+function planRootfsPropagation(configured: string | undefined): Pick<LaunchPlan, 'rootfsPropagation' | 'rootfsParentPropagation' | 'rootfsPropagationAfterPivot'> {
+  const flags = configured ? PROPAGATION[configured]! : 0n;
+  // Unbindable only after pivot_root: before, the binds the container is made of (the rootfs, its
+  // cgroups) come from under "/" and an unbindable source refuses them (EINVAL, runc's failure).
+  const before = (flags & MS.UNBINDABLE) !== 0n ? (flags & ~MS.UNBINDABLE) | MS.PRIVATE : flags;
+  return {
+    rootfsPropagation: configured ? before : MS.SLAVE | MS.REC,
+    rootfsParentPropagation: (flags & MS.SLAVE) !== 0n ? MS.SLAVE : MS.PRIVATE,
+    rootfsPropagationAfterPivot: (flags & (MS.SHARED | MS.UNBINDABLE)) !== 0n ? flags : 0n,
+  };
 }
 
 function readLinkOrUndefined(p: string): string | undefined {
@@ -190,13 +234,6 @@ interface NamespacePlan {
 
 function planNamespaces(entries: ReadonlyArray<{ type: string; path?: string }>): NamespacePlan {
   const byType = new Map(entries.map((e) => [e.type as NamespaceType, e.path]));
-  if (!byType.has('mount')) {
-    throw new ConfigError('config.json', '/linux/namespaces', 'must include a mount namespace: the rootfs is set up in the container\'s own mount namespace', 'config-linux.md#configLinuxNamespaces');
-  }
-  if (byType.get('mount')) {
-    const i = entries.findIndex((e) => e.type === 'mount');
-    throw new ConfigError('config.json', `/linux/namespaces/${i}/path`, 'joining an existing mount namespace is not supported: the rootfs needs a new one', 'config-linux.md#configLinuxNamespaces');
-  }
   let newFlags = 0;
   const joins: NamespaceJoin[] = [];
   for (const type of JOIN_ORDER) {

@@ -42,6 +42,7 @@ export const PlanTag = {
   CWD: 37,
   EXEC_PATH: 38,
   SECCOMP: 39,
+  NO_MOUNT_NS: 40,
 } as const;
 
 type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string } | { bytes: Buffer };
@@ -115,8 +116,9 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   // An exec into a running container has no rootfs to set up and no gate (see ./exec.ts).
   if (plan.rootfs) {
     w.record(PlanTag.ROOTFS, str(plan.rootfs));
-    w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsPropagationAfterPivot));
+    w.record(PlanTag.ROOTFS_PROPAGATION, u64(plan.rootfsPropagation), u64(plan.rootfsParentPropagation), u64(plan.rootfsPropagationAfterPivot));
     if (plan.noPivot) w.record(PlanTag.NO_PIVOT);
+    if (plan.noMountNamespace) w.record(PlanTag.NO_MOUNT_NS);
     w.record(PlanTag.EXEC_FIFO, str(plan.execFifo));
   }
   if (plan.hookState) w.record(PlanTag.HOOK_STATE, str(plan.hookState.prefix), str(plan.hookState.suffix));

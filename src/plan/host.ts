@@ -3,7 +3,7 @@
  * buildLaunchPlan itself stays a pure function that unit tests can feed any host.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { type CgroupLayout, detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
+import { type CgroupLayout, detectCgroupLayout } from '../cgroups/detect.js';
 import type { NamespaceType } from './linux.js';
 
 export interface HostInfo {
@@ -12,8 +12,6 @@ export interface HostInfo {
   /** Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
   capLastCap: number;
   cgroups: CgroupLayout;
-  /** The runtime's own cgroup per hierarchy (see parseProcCgroup), which the container inherits. */
-  ownCgroups: Map<string, string>;
   /** /proc/kcore exists, so /dev/core can point at it (as runc does). */
   hasKcore: boolean;
   /** The runtime's own namespaces (dev:ino of /proc/self/ns/*) that a joined one must not be, for sysctls. */
@@ -30,7 +28,6 @@ export function detectHost(): HostInfo {
     inUserNamespace: !(uidMap[0] === '0' && uidMap[1] === '0' && uidMap[2] === '4294967295'),
     capLastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     cgroups: detectCgroupLayout(),
-    ownCgroups: parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8')),
     hasKcore: existsSync('/proc/kcore'),
     namespaceIds: Object.fromEntries(
       Object.entries(NS_FILES).map(([type, file]) => {

@@ -128,12 +128,20 @@ export interface LaunchPlan {
 
   /** Absolute host path of the rootfs, symlinks resolved. */
   rootfs: string;
-  /** MS_* propagation (with MS_REC) for "/" of the container. */
+  /** MS_* propagation (with MS_REC when recursive) for "/" of the container. */
   rootfsPropagation: bigint;
+  /** MS_PRIVATE or MS_SLAVE for the mount the rootfs sits on (found by walking up from the rootfs). */
+  rootfsParentPropagation: bigint;
   /** MS_* propagation applied to "/" after pivot_root; 0n for none. */
   rootfsPropagationAfterPivot: bigint;
   readonlyRoot: boolean;
   noPivot: boolean;
+  /**
+   * The container has no mount namespace of its own (config-linux.md: it inherits the runtime's):
+   * no propagation is changed, the mounts are the runtime's (delete removes them), chroot instead
+   * of pivot_root.
+   */
+  noMountNamespace: boolean;
   mounts: PlannedMount[];
   devices: PlannedDevice[];
   symlinks: PlannedSymlink[];

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { CgroupLayout } from '../cgroups/detect.js';
-import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount } from './launch-plan.js';
+import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount, type PlannedSymlink } from './launch-plan.js';
 import { MOUNT_ATTR, MS } from './linux.js';
 
 /** One entry of config.json `mounts`, as far as Linux uses it. */
@@ -157,13 +157,16 @@ export interface MountContext {
   /** Absolute host path of the rootfs, symlinks resolved. */
   rootfs: string;
   cgroups: CgroupLayout;
-  /** The runtime's own cgroup per hierarchy (host view), which the container inherits. */
-  ownCgroups: Map<string, string>;
+  /** The container's cgroup (cgroupsPath resolved), the same path in every hierarchy. */
+  containerCgroup: string;
   /**
-   * The kernel refuses a cgroup mount to a user namespace that does not own the cgroup namespace
-   * (a new user namespace without a new cgroup namespace): bind the container's cgroups instead.
+   * The container has a cgroup namespace: a fresh cgroup mount shows its own cgroup as the root.
+   * Without one a fresh mount would show the host's whole tree, so the container's own cgroup
+   * directory of each hierarchy is bound instead (as runc does).
    */
-  cgroupBind: boolean;
+  cgroupNamespace: boolean;
+  /** Symlinks the mounts need (a co-mounted v1 hierarchy's per-controller names); filled in. */
+  symlinks: PlannedSymlink[];
   /** The container gets a new user namespace but not its own network namespace (sysfs needs the fallback). */
   sysfsNeedsFallback: boolean;
   statSource(p: string): SourceKind;
@@ -263,9 +266,11 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
 }
 
 /**
- * A `cgroup` mount follows the host's layout: cgroup2 on a unified host; on v1 or hybrid a tmpfs
- * with one cgroup mount per hierarchy (what runc shows a container), each seen through the
- * container's cgroup namespace when it has one.
+ * A `cgroup` mount follows the host's layout, as runc shows it: cgroup2 on a unified host; on v1 or
+ * hybrid a tmpfs with one mount per v1 hierarchy (the hybrid host's cgroup2 side is not shown, as
+ * runc does not show it), and a symlink per controller of a co-mounted hierarchy (cpu → cpu,cpuacct).
+ * Each is a fresh cgroup mount inside a cgroup namespace, else a bind of the container's own
+ * cgroup directory: either way the container sees its own cgroup at the top, with its limits.
  */
 function planCgroupMount(
   destination: string,
@@ -275,10 +280,10 @@ function planCgroupMount(
 ): PlannedMount[] {
   const layout = ctx.cgroups;
   const flags = opts.flags | MS.NOSUID | MS.NODEV | MS.NOEXEC;
-  const fs = (dest: string, fstype: string, data: string, extra = 0n): PlannedMount => ({
+  const fs = (dest: string, fstype: string, data: string): PlannedMount => ({
     kind: MountKind.Fs,
     options: 0,
-    flags: flags | extra,
+    flags,
     propagation: 0n,
     attrSet: 0n,
     attrClr: 0n,
@@ -287,11 +292,9 @@ function planCgroupMount(
     fstype,
     data,
   });
-  // One hierarchy: a fresh cgroup mount, or (see cgroupBind) a bind of the container's own cgroup.
   const hierarchy = (dest: string, fstype: string, controllers: string, hostMountpoint: string): PlannedMount => {
-    if (!ctx.cgroupBind) return fs(dest, fstype, controllers);
-    const own = ctx.ownCgroups.get(fstype === 'cgroup2' ? '' : controllers) ?? '/';
-    return { ...fs(dest, '', ''), kind: MountKind.Bind, flags: flags | MS.BIND | MS.REC, source: path.posix.join(hostMountpoint, own) };
+    if (ctx.cgroupNamespace) return fs(dest, fstype, controllers);
+    return { ...fs(dest, '', ''), kind: MountKind.Bind, flags: flags | MS.BIND | MS.REC, source: path.posix.join(hostMountpoint, ctx.containerCgroup) };
   };
   if (layout.kind === 'v2' || layout.kind === 'none') {
     return [{ ...hierarchy(destination, 'cgroup2', '', layout.unified ?? '/sys/fs/cgroup'), ...base }];
@@ -299,8 +302,11 @@ function planCgroupMount(
   // The tmpfs stays writable while its sub-mounts are created, as runc's does.
   const out: PlannedMount[] = [{ ...fs(destination, 'tmpfs', 'mode=755'), flags: flags & ~MS.RDONLY }];
   for (const h of layout.v1) {
-    out.push(hierarchy(path.posix.join(destination, path.posix.basename(h.mountpoint)), 'cgroup', h.controllers, h.mountpoint));
+    const name = path.posix.basename(h.mountpoint);
+    out.push(hierarchy(path.posix.join(destination, name), 'cgroup', h.controllers, h.mountpoint));
+    if (name.includes(',')) {
+      for (const controller of name.split(',')) ctx.symlinks.push({ target: name, linkpath: path.posix.join(destination, controller) });
+    }
   }
-  if (layout.unified) out.push(hierarchy(path.posix.join(destination, path.posix.basename(layout.unified)), 'cgroup2', '', layout.unified));
   return out;
 }

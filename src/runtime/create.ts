@@ -23,6 +23,7 @@ import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 import { runHooks } from './hooks.js';
 import { initStepError, SyncType } from './init-steps.js';
+import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
 import { sendToSeccompListener, takeSeccompFd } from './seccomp-listener.js';
 
@@ -63,6 +64,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     noPivot: options.noPivot ?? false,
     host: detectHost(),
     id,
+    cgroupPath,
     preserveFds: options.preserveFds ?? 0,
     exactInteger: (pointer) => exactIntegers.get(pointer),
     seccomp: { ...nativeSeccomp, compile: cachingSeccompCompiler(store.cacheDir('seccomp')) },
@@ -79,6 +81,8 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   }
   store.createDir(id);
   const lock = store.lock(id);
+  // Without a mount namespace the container's mounts are ours: note what was there (host-mounts.ts).
+  const hostMountsBefore = plan.noMountNamespace ? mountIdsUnder(rootfs) : undefined;
   const children = new Children();
   let syncFd: number | undefined;
   let consoleFd: number | undefined;
@@ -96,13 +100,14 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     );
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
-    // Limits in place, then the helper in its cgroup before GO: no container code runs outside it.
+    // Limits in place before GO; the init joins the cgroups as soon as its pid is known, before it
+    // goes on (the helper's stage 1 never does: only the container's own processes are charged).
     cgroups = openCgroups(cgroupPath);
     cgroups.create();
     const cgroupWarnings: string[] = [];
     cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);
     for (const w of cgroupWarnings) log.warn(w);
-    cgroups.addProcess(spawned.pid);
+    const containerCgroups = cgroups;
 
     const state: StoredState = {
       ociVersion: OCI_VERSION,
@@ -119,6 +124,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       cgroupParents: cgroups.madeParents(),
     };
     if (spec.annotations) state.annotations = spec.annotations;
+    if (hostMountsBefore) state.hostMountsBefore = hostMountsBefore;
     if (plan.seccomp) state.seccomp = { program: plan.seccomp.program.toString('base64'), flags: plan.seccomp.flags };
     const listenerPath = spec.linux?.seccomp?.listenerPath;
 
@@ -144,6 +150,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
         state.initStartTime = readProcStat(initPid)?.startTime ?? '';
         store.write(state);
         log.debug(`init pid ${initPid}`);
+        containerCgroups.addProcess(initPid);
       },
       handoff,
     );
@@ -159,6 +166,9 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     } catch (cleanup) {
       log.warn(`cleanup after a failed create: ${(cleanup as Error).message}`);
     }
+    if (hostMountsBefore) {
+      for (const left of unmountAddedUnder(rootfs, hostMountsBefore)) log.warn(`cleanup after a failed create: could not unmount ${left}`);
+    }
     store.remove(id);
     throw e;
   } finally {
@@ -172,8 +182,9 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
 export type SeccompHandoff = (fd: number) => void;
 
 /**
- * Plays the runtime's side of sync.h until READY; returns nothing, reports the init pid via
- * onInitPid and the seccomp listener via onSeccompFd.
+ * Plays the runtime's side of sync.h until READY; returns nothing. onInitPid gets the init's pid
+ * and runs before the init goes on (it places it in its cgroups); onSeccompFd gets the seccomp
+ * listener.
  */
 export function runHandshake(
   syncFd: number,
@@ -204,7 +215,9 @@ export function runHandshake(
           children.add(initPid);
           children.reap(helperPid);
         }
+        // The init waits for this ACK: whatever onInitPid does (its cgroups) is done before it goes on.
         onInitPid(initPid);
+        n.syncSend(syncFd, SyncType.ACK, 0);
         break;
       case SyncType.HOOKS:
         onHooks();

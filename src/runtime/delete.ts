@@ -1,7 +1,7 @@
 /**
  * delete: remove a stopped container (runtime.md "Delete"); with `force`, kill it first.
- * The container's mounts live only in its own mount namespace, which the kernel tears down with
- * its last process, so nothing is unmounted here.
+ * The container's mounts live in its own mount namespace, which the kernel tears down with its last
+ * process; only a container without one leaves mounts in ours, which are removed here.
  */
 import fs from 'node:fs';
 import { NotFoundError, TsruncError } from '../errors.js';
@@ -12,6 +12,7 @@ import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
 import { openCgroups } from '../cgroups/manager.js';
+import { unmountAddedUnder } from './host-mounts.js';
 
 export interface DeleteOptions {
   /** Kill the container if it still runs; an unknown id is not an error (containerd relies on it). */
@@ -43,6 +44,9 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     if (state) reapIfOurs(state);
     // As runc: whatever is left in the cgroup (processes outside a pid namespace) goes with it.
     if (state?.cgroupPath) openCgroups(state.cgroupPath).destroy({ kill: true, parents: state.cgroupParents ?? [] });
+    if (state?.hostMountsBefore) {
+      for (const left of unmountAddedUnder(state.rootfs, state.hostMountsBefore)) ctx.log.warn(`could not unmount ${left}`);
+    }
     store.remove(id);
     if (state?.config.hooks?.poststop?.length) {
       try {

@@ -74,10 +74,14 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     const spawned = n.spawnInit(initHelperPath, encodePlan(plan), consoleArg, plan.preserveFds);
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
-    // In the container's cgroups before GO, so every process it forks is too.
-    joinCgroups(spawned.pid, state.pid);
     const listenerPath = state.config.linux?.seccomp?.listenerPath;
-    runHandshake(syncFd, spawned.pid, plan, children, () => {}, (p) => (pid = p), (fd) => {
+    // The process joins the container's cgroups once its pid is known, before it goes on (the
+    // helper that joined the namespaces for it never does).
+    const onPid = (p: number) => {
+      pid = p;
+      joinCgroups(p, state.pid);
+    };
+    runHandshake(syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
       // As runc: the container's state is `running`, its pid the init's; the process is this one.
       const containerState = { ...hookStateJson(state.config, { bundle: state.bundle, id }, state.pid, 'running') };
       sendToSeccompListener({ path: listenerPath!, metadata: state.config.linux?.seccomp?.listenerMetadata }, fd, pid, containerState);

@@ -231,8 +231,8 @@ export function checkSpec(spec: Spec, bundle: string): void {
     if (!TIME_CLOCKS.has(clock)) fail(`/linux/timeOffsets/${clock.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not a clock with an offset (boottime or monotonic)', 'config-linux.md#configLinuxTimeOffset');
   }
   if (offsets.length > 0 && (time === undefined || time.path)) fail('/linux/timeOffsets', 'requires a new time namespace', 'config-linux.md#configLinuxTimeOffset');
+  // New or joined by path (runc accepts both); never the runtime's own, which it would change.
   const uts = namespaces.find((n) => n.type === 'uts');
-  const newUts = uts !== undefined && !uts.path;
-  if (spec.hostname && !newUts) fail('/hostname', 'requires a new uts namespace', 'config.md#configHostname');
-  if (spec.domainname && !newUts) fail('/domainname', 'requires a new uts namespace', 'config.md#configDomainname');
+  if (spec.hostname && !uts) fail('/hostname', 'requires a uts namespace (new or joined by path)', 'config.md#configHostname');
+  if (spec.domainname && !uts) fail('/domainname', 'requires a uts namespace (new or joined by path)', 'config.md#configDomainname');
 }

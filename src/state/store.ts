@@ -34,6 +34,11 @@ export interface StoredState {
   cgroupPath?: string;
   /** Ancestor cgroup directories (absolute) this container's create made: its delete removes them once empty. */
   cgroupParents?: string[];
+  /**
+   * No mount namespace of its own: the ids of the mounts that were at or under the rootfs before
+   * create. Every other mount there is the container's, and delete removes it.
+   */
+  hostMountsBefore?: number[];
   /** linux.seccomp as create compiled it (base64 cBPF, seccomp(2) flags): exec loads the same filter. */
   seccomp?: { program: string; flags: number };
 }

@@ -145,6 +145,10 @@ export class FakeNative implements NativeAddon {
   sendFd(sock: number, data: string, fd: number): void {
     this.record('sendFd', sock, data.length, fd);
   }
+
+  unmount(path: string): void {
+    this.record('unmount', path);
+  }
 }
 
 /** A cgroup manager that records what it is asked and touches nothing. */

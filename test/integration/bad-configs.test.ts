@@ -45,7 +45,7 @@ const configCases: Array<[string, (s: Spec) => void, RegExp]> = [
   ['duplicate rlimits', (s) => s.process!.rlimits!.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }), /^tsrunc: config\.json: \/process\/rlimits\/1: .+ \(config\.md#configPOSIXProcess\)/m],
   ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]), /^tsrunc: config\.json: \/process\/rlimits\/0\/type: .+/m],
   ['hostname without a uts namespace', (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')), /^tsrunc: config\.json: \/hostname: .+ \(config\.md#configHostname\)/m],
-  ['no mount namespace', (s) => { s.linux!.namespaces = [{ type: 'pid' }]; delete s.hostname; }, /^tsrunc: config\.json: \/linux\/namespaces: must include a mount namespace/m],
+  ['no mount namespace, with masked paths', (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount')), /^tsrunc: config\.json: \/linux\/maskedPaths: masking paths needs a mount namespace/m],
   ['a host sysctl', (s) => (s.linux!.sysctl = { 'vm.swappiness': '0' }), /^tsrunc: config\.json: \/linux\/sysctl\/vm\.swappiness: /m],
   ['personality (not supported yet)', (s) => (s.linux!.personality = { domain: 'LINUX' }), /^tsrunc: config\.json: \/linux\/personality: is not supported by tsrunc yet/m],
 ];

@@ -363,3 +363,39 @@ t.test('no cgroup is left after 50 create/delete cycles', async (t) => {
   });
   t.same(leftovers, [], 'no cgroup directory of those containers in any hierarchy');
 });
+
+// A `cgroup` mount shows the container its own cgroups: its limits at the top, nothing else of the
+// host's tree, the mount's options kept. With a cgroup namespace and without one (runc's binds).
+for (const cgroupNamespace of [false, true]) {
+  t.test(`the cgroup mount shows the container’s own cgroup, ${cgroupNamespace ? 'with' : 'without'} a cgroup namespace`, async (t) => {
+    const limitFile = v2 ? '/sys/fs/cgroup/memory.max' : '/sys/fs/cgroup/memory/memory.limit_in_bytes';
+    const top = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/memory';
+    const r = runScript(t, stateRoot(t), `cat ${limitFile}; find ${top} -mindepth 1 -type d | wc -l; touch ${top}/x 2>&1 | grep -c "Read-only"; grep -c " ${top} ro," /proc/self/mountinfo`, (s) => {
+      s.linux!.resources = { memory: { limit: 67108864 } };
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
+      if (cgroupNamespace) s.linux!.namespaces!.push({ type: 'cgroup' });
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+      s.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] });
+    });
+    t.equal(r.status, 0, r.stderr);
+    const [limit, dirs, readOnly, roMounts] = r.stdout.trim().split('\n');
+    t.equal(limit, '67108864', 'the container’s limit, at the top of the mount');
+    t.equal(dirs, '0', 'no other cgroup of the host is visible below it');
+    t.equal(readOnly, '1', 'ro is kept');
+    t.equal(roMounts, '1', 'mounted once, read-only');
+  });
+}
+
+// Only the container's own processes are charged to its cgroups: the helper that set up its
+// namespaces never enters them, so a pids.limit of 1 is exactly the init.
+t.test('the smallest container: memory 512 KiB and pids.limit 1 run /bin/true; a second process fails', async (t) => {
+  const small = (s: Spec) => (s.linux!.resources = { memory: { limit: 524288 }, pids: { limit: 1 } });
+  const one = runScript(t, stateRoot(t), 'true', (s) => {
+    small(s);
+    s.process!.args = ['/bin/true'];
+  });
+  t.equal(one.status, 0, `runs (${one.stderr.trim()})`);
+  const two = runScript(t, stateRoot(t), '/bin/true; echo status=$?', small);
+  t.match(two.stderr, /can't fork: Resource temporarily unavailable/, 'a second process: EAGAIN');
+  t.not(two.status, 0);
+});

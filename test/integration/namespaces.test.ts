@@ -1,7 +1,9 @@
 // Each namespace seen from inside the container: a probe script prints what the container sees.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import t from 'tap';
-import { rootSkipReason, runScript, stateRoot } from '../helpers/cli.js';
+import t, { type Test } from 'tap';
+import type { Spec } from '../../src/spec/generated/config.js';
+import { expectCreateRefused, hostMounts, makeBundle, privateRootfs, rootSkipReason, runScript, stateRoot, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -81,4 +83,78 @@ t.test('a user namespace maps container root to a host range', async (t) => {
   t.equal(seen.uid_map, '0 100000 65536;', 'the mapping written by the runtime');
   t.equal(seen.id, '0:0', 'root inside');
   t.equal(seen.owner, '65534:65534', 'host root-owned files show as the overflow id');
+});
+
+/** A process in new namespaces of `flags` (unshare(1) options), to join by path; killed at teardown. */
+async function holder(t: Test, ...flags: string[]): Promise<number> {
+  const child = spawn('unshare', [...flags, 'sleep', '120'], { stdio: 'ignore' });
+  t.teardown(() => void child.kill('SIGKILL'));
+  const pid = child.pid!;
+  // unshare(1) execs sleep once its namespaces exist.
+  await waitFor(() => fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/sleep'));
+  return pid;
+}
+
+t.test('no mount namespace: the mounts are the host’s while it runs, and all gone after delete', async (t) => {
+  const rootfs = privateRootfs(t);
+  const root = stateRoot(t);
+  const before = hostMounts();
+  const id = uniqueId('nomnt');
+  const bundle = makeBundle(t, (s) => {
+    s.root = { path: rootfs, readonly: true };
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+    s.process!.args = ['sh', '-c', 'ls /proc/1/exe >/dev/null && echo ready; sleep 60'];
+  });
+  t.equal(tsrunc(root, ['run', '-d', '--bundle', bundle, id]).status, 0);
+  const during = hostMounts().filter((m) => m === rootfs || m.startsWith(`${rootfs}/`));
+  t.ok(during.includes(`${rootfs}/proc`) && during.includes(rootfs), `the container's mounts are in the host's namespace (${during.length})`);
+  const e = tsrunc(root, ['exec', id, 'sh', '-c', 'ls /bin/busybox && cat /proc/self/mountinfo | wc -l']);
+  t.equal(e.status, 0, e.stderr);
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
+  t.same(hostMounts(), before, 'the host’s mount table is what it was before create');
+});
+
+t.test('no mount namespace: masks, read-only paths and rootfsPropagation are refused, not applied to the host', async (t) => {
+  const root = stateRoot(t);
+  const noMount = (s: Spec) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'));
+  expectCreateRefused(t, root, noMount, /\/linux\/maskedPaths: masking paths needs a mount namespace/, 'maskedPaths');
+  expectCreateRefused(t, root, (s) => {
+    noMount(s);
+    delete s.linux!.maskedPaths;
+  }, /\/linux\/readonlyPaths: making paths read-only needs a mount namespace/, 'readonlyPaths');
+});
+
+t.test('a mount namespace joined by path: the rootfs is set up in it, the host’s stays untouched', async (t) => {
+  const pid = await holder(t, '--mount', '--propagation', 'private');
+  const before = hostMounts();
+  const r = runScript(t, stateRoot(t), PROBE, (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    s.linux!.namespaces!.push({ type: 'mount', path: `/proc/${pid}/ns/mnt` });
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(parse(r.stdout)['ns.mnt'], fs.readlinkSync(`/proc/${pid}/ns/mnt`), 'the container is in the joined mount namespace');
+  t.same(hostMounts(), before, 'nothing reached the host');
+});
+
+t.test('a uts namespace joined by path takes the hostname; the runtime’s own is refused', async (t) => {
+  const pid = await holder(t, '--uts');
+  const hostname = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8');
+  const r = runScript(t, stateRoot(t), PROBE, (s) => {
+    s.hostname = 'joined-uts';
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'uts' ? { type: 'uts', path: `/proc/${pid}/ns/uts` } : n));
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(parse(r.stdout).hostname, 'joined-uts');
+  t.equal(spawnSync('nsenter', ['-t', String(pid), '-u', 'hostname'], { encoding: 'utf8' }).stdout.trim(), 'joined-uts', 'set in the joined namespace');
+  t.equal(fs.readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname, 'not on the host');
+  expectCreateRefused(
+    t,
+    stateRoot(t),
+    (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'uts' ? { type: 'uts', path: `/proc/${process.pid}/ns/uts` } : n))),
+    /\/hostname: cannot be set in the runtime's own uts namespace \(joined by path\)/,
+    'the runtime’s own uts namespace',
+  );
+  t.equal(fs.readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname);
 });

@@ -163,3 +163,25 @@ t.test('update: merged into what is in force; derived files rewritten together',
   t.same(base.memory.limit, 64, 'the base is not modified');
   t.same(writeSet(merged, changes), { memory: { limit: 96, swap: 128 }, cpu: { quota: 1000, period: 20000 }, unified: { 'pids.max': '9' } }, 'swap with the limit, quota with the period; nothing else');
 });
+
+t.test('the layout comes from each hierarchy’s own mount, not from binds of cgroup directories', async (t) => {
+  const { parseCgroupLayout } = await import('../../src/cgroups/detect.js');
+  const mountinfo = [
+    '30 24 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+    '31 24 0:27 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory',
+    '32 24 0:28 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw',
+    // A container without a mount namespace shows its own cgroups here: binds of subdirectories.
+    '90 80 0:26 /tsrunc/c1 /srv/rootfs/sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct',
+    '91 80 0:27 /tsrunc/c1 /srv/rootfs/sys/fs/cgroup/memory ro - cgroup cgroup rw,memory',
+    // A second mount of a hierarchy's root: the first one is the host's.
+    '92 80 0:27 / /mnt/memory rw - cgroup cgroup rw,memory',
+  ].join('\n');
+  t.same(parseCgroupLayout(mountinfo), {
+    kind: 'hybrid',
+    v1: [
+      { mountpoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: 'cpu,cpuacct' },
+      { mountpoint: '/sys/fs/cgroup/memory', controllers: 'memory' },
+    ],
+    unified: '/sys/fs/cgroup/unified',
+  });
+});

@@ -21,11 +21,6 @@ const hybridHost: HostInfo = {
     ],
     unified: '/sys/fs/cgroup/unified',
   },
-  ownCgroups: new Map([
-    ['cpu', '/user.slice'],
-    ['name=systemd', '/user.slice/session-1.scope'],
-    ['', '/user.slice/session-1.scope'],
-  ]),
 };
 
 function options(over: Partial<PlanOptions> = {}): PlanOptions {
@@ -37,6 +32,8 @@ function options(over: Partial<PlanOptions> = {}): PlanOptions {
     host: hybridHost,
     statSource: (p) => (p.endsWith('.txt') ? 'file' : p.includes('missing') ? 'missing' : 'dir'),
     readLink: () => undefined,
+    // /proc/1/ns/* name the runtime's own namespaces here; anything else is another one.
+    namespaceId: (p) => ({ '/proc/1/ns/net': hybridHost.namespaceIds.network, '/proc/1/ns/ipc': hybridHost.namespaceIds.ipc, '/proc/1/ns/uts': hybridHost.namespaceIds.uts })[p],
     ...over,
   };
 }
@@ -117,7 +114,7 @@ t.test('mount options become flags, data, propagation and recursive attributes',
 });
 
 t.test('cgroup mounts follow the host layout', async (t) => {
-  const spec = baseSpec();
+  const spec = baseSpec((s) => s.linux!.namespaces!.push({ type: 'cgroup' }));
   const hybrid = buildLaunchPlan(spec, options()).mounts.filter((m) => m.destination.startsWith('/sys/fs/cgroup'));
   t.same(
     hybrid.map((m) => [m.destination, m.fstype, m.data]),
@@ -125,7 +122,6 @@ t.test('cgroup mounts follow the host layout', async (t) => {
       ['/sys/fs/cgroup', 'tmpfs', 'mode=755'],
       ['/sys/fs/cgroup/cpu', 'cgroup', 'cpu'],
       ['/sys/fs/cgroup/systemd', 'cgroup', 'name=systemd'],
-      ['/sys/fs/cgroup/unified', 'cgroup2', ''],
     ],
   );
   t.ok(hybrid.slice(1).every((m) => (m.flags & MS.RDONLY) !== 0n), 'ro applies to every hierarchy');
@@ -202,8 +198,19 @@ t.test('sysctls are allowed only inside a namespace the container owns', async (
 
 t.test('refusals name the field and the spec section', async (t) => {
   const cases: Array<[string, (s: ReturnType<typeof baseSpec>) => void, RegExp]> = [
-    ['no mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^config\.json: \/linux\/namespaces: must include a mount namespace.*\(config-linux\.md#configLinuxNamespaces\)$/],
-    ['joined mount namespace', (s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }]), /\/linux\/namespaces\/0\/path: joining an existing mount namespace/],
+    ['masked paths without a mount namespace', (s) => (s.linux!.namespaces = [{ type: 'pid' }]), /^config\.json: \/linux\/maskedPaths: masking paths needs a mount namespace: without one it would change the host's own mounts \(config-linux\.md#configLinuxNamespaces\)$/],
+    ['read-only paths without a mount namespace', (s) => {
+      s.linux!.namespaces = [{ type: 'pid' }];
+      s.linux!.maskedPaths = [];
+    }, /\/linux\/readonlyPaths: making paths read-only needs a mount namespace/],
+    ['rootfsPropagation without a mount namespace', (s) => {
+      s.linux!.namespaces = [{ type: 'pid' }];
+      s.linux!.maskedPaths = s.linux!.readonlyPaths = [];
+      s.linux!.rootfsPropagation = 'shared';
+    }, /\/linux\/rootfsPropagation: rootfsPropagation needs a mount namespace/],
+    ['a hostname in the runtime’s own uts namespace', (s) => {
+      s.linux!.namespaces = [{ type: 'mount' }, { type: 'uts', path: '/proc/1/ns/uts' }];
+    }, /^config\.json: \/hostname: cannot be set in the runtime's own uts namespace \(joined by path\): it would change the host's/],
     ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
     ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
     ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],
@@ -219,38 +226,55 @@ t.test('rootfs propagation is rslave unless configured, and re-applied after piv
   const plain = buildLaunchPlan(baseSpec(), options());
   t.equal(plain.rootfsPropagation, MS.SLAVE | MS.REC);
   t.equal(plain.rootfsPropagationAfterPivot, 0n);
-  const shared = buildLaunchPlan(baseSpec((s) => (s.linux!.rootfsPropagation = 'shared')), options());
-  t.equal(shared.rootfsPropagation, MS.SHARED | MS.REC);
-  t.equal(shared.rootfsPropagationAfterPivot, MS.SHARED | MS.REC);
+  t.equal(plain.rootfsParentPropagation, MS.PRIVATE);
+  const expect: Array<[string, bigint, bigint, bigint]> = [
+    ['shared', MS.SHARED, MS.PRIVATE, MS.SHARED],
+    ['rshared', MS.SHARED | MS.REC, MS.PRIVATE, MS.SHARED | MS.REC],
+    ['slave', MS.SLAVE, MS.SLAVE, 0n],
+    ['rslave', MS.SLAVE | MS.REC, MS.SLAVE, 0n],
+    ['private', MS.PRIVATE, MS.PRIVATE, 0n],
+    ['rprivate', MS.PRIVATE | MS.REC, MS.PRIVATE, 0n],
+    ['unbindable', MS.PRIVATE, MS.PRIVATE, MS.UNBINDABLE],
+    ['runbindable', MS.PRIVATE | MS.REC, MS.PRIVATE, MS.UNBINDABLE | MS.REC],
+  ];
+  for (const [value, root, parent, after] of expect) {
+    const p = buildLaunchPlan(baseSpec((s) => (s.linux!.rootfsPropagation = value as never)), options());
+    t.same([p.rootfsPropagation, p.rootfsParentPropagation, p.rootfsPropagationAfterPivot], [root, parent, after], `${value}: "/", the rootfs's parent mount, the new "/" (as runc)`);
+  }
 });
 
-t.test('cgroup mounts: fresh mounts per hierarchy, binds of our own cgroups in a user namespace without a cgroup namespace', async (t) => {
-  const withCgroupMount = (extra: (s: Spec) => void) =>
-    buildLaunchPlan(
+t.test('cgroup mounts: the container’s own cgroups, fresh in a cgroup namespace, bound without one', async (t) => {
+  const withCgroupMount = (extra: (s: Spec) => void, over: Partial<PlanOptions> = {}) => {
+    const plan = buildLaunchPlan(
       baseSpec((s) => {
         s.mounts = [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] }];
         extra(s);
       }),
-      options(),
-    ).mounts.map((m) => [m.kind, m.fstype, m.source, m.destination, m.data]);
-  t.same(withCgroupMount(() => {}), [
+      options({ id: 'box', ...over }),
+    );
+    return { mounts: plan.mounts.map((m) => [m.kind, m.fstype, m.source, m.destination, m.data]), symlinks: plan.symlinks.filter((l) => l.linkpath.startsWith('/sys')) };
+  };
+  t.same(withCgroupMount((s) => s.linux!.namespaces!.push({ type: 'cgroup' })).mounts, [
     [MountKind.Fs, 'tmpfs', 'tmpfs', '/sys/fs/cgroup', 'mode=755'],
     [MountKind.Fs, 'cgroup', 'cgroup', '/sys/fs/cgroup/cpu', 'cpu'],
     [MountKind.Fs, 'cgroup', 'cgroup', '/sys/fs/cgroup/systemd', 'name=systemd'],
-    [MountKind.Fs, 'cgroup2', 'cgroup2', '/sys/fs/cgroup/unified', ''],
-  ]);
-  t.same(
-    withCgroupMount((s) => {
-      s.linux!.namespaces!.push({ type: 'user' });
-      s.linux!.uidMappings = s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    }),
-    [
-      [MountKind.Fs, 'tmpfs', 'tmpfs', '/sys/fs/cgroup', 'mode=755'],
-      [MountKind.Bind, '', '/sys/fs/cgroup/cpu/user.slice', '/sys/fs/cgroup/cpu', ''],
-      [MountKind.Bind, '', '/sys/fs/cgroup/systemd/user.slice/session-1.scope', '/sys/fs/cgroup/systemd', ''],
-      [MountKind.Bind, '', '/sys/fs/cgroup/unified/user.slice/session-1.scope', '/sys/fs/cgroup/unified', ''],
-    ],
-  );
+  ], 'a cgroup namespace: fresh mounts, which show the namespace’s root; the hybrid cgroup2 side is not shown (as runc)');
+  t.same(withCgroupMount(() => {}).mounts, [
+    [MountKind.Fs, 'tmpfs', 'tmpfs', '/sys/fs/cgroup', 'mode=755'],
+    [MountKind.Bind, '', '/sys/fs/cgroup/cpu/tsrunc/box', '/sys/fs/cgroup/cpu', ''],
+    [MountKind.Bind, '', '/sys/fs/cgroup/systemd/tsrunc/box', '/sys/fs/cgroup/systemd', ''],
+  ], 'none: the container’s own cgroup directories (the default /tsrunc/<id>)');
+  t.same(withCgroupMount(() => {}, { cgroupPath: '/pod/c1' }).mounts[1], [MountKind.Bind, '', '/sys/fs/cgroup/cpu/pod/c1', '/sys/fs/cgroup/cpu', ''], 'cgroupsPath');
+  const joined = withCgroupMount(() => {}, {
+    host: { ...hybridHost, cgroups: { kind: 'v1', v1: [{ mountpoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: 'cpu,cpuacct' }], unified: undefined } },
+  });
+  t.same(joined.mounts[1], [MountKind.Bind, '', '/sys/fs/cgroup/cpu,cpuacct/tsrunc/box', '/sys/fs/cgroup/cpu,cpuacct', '']);
+  t.same(joined.symlinks, [
+    { target: 'cpu,cpuacct', linkpath: '/sys/fs/cgroup/cpu' },
+    { target: 'cpu,cpuacct', linkpath: '/sys/fs/cgroup/cpuacct' },
+  ], 'a symlink per controller of a co-mounted hierarchy');
+  const v2 = withCgroupMount(() => {}, { host: { ...hybridHost, cgroups: { kind: 'v2', v1: [], unified: '/sys/fs/cgroup' } } });
+  t.same(v2.mounts, [[MountKind.Bind, '', '/sys/fs/cgroup/tsrunc/box', '/sys/fs/cgroup', '']], 'v2: the container’s cgroup2 directory');
 });
 
 t.test('hooks: the init gets createContainer/startContainer and the state JSON around its pid', async (t) => {

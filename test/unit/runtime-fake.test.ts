@@ -37,7 +37,7 @@ t.test('create → start → kill → delete --force', async (t) => {
   const state = await rt.create('c1', { bundle, pidFile });
   t.match(state, { id: 'c1', pid: process.pid, status: 'created', bundle: fs.realpathSync(bundle), ociVersion: '1.3.0' });
   t.equal(fs.readFileSync(pidFile, 'utf8'), String(process.pid));
-  t.same(fake.calls.filter((c) => c.name === 'syncSend').map((c) => c.args), [[SyncType.GO, 0]], 'GO, then only listening');
+  t.same(fake.calls.filter((c) => c.name === 'syncSend').map((c) => c.args), [[SyncType.GO, 0], [SyncType.ACK, 0]], 'GO, the ACK of the init’s pid (once it is in its cgroups), then only listening');
   t.ok(fake.plan && fake.plan.readUInt32LE(0) === 0x50525354, 'an encoded plan was handed over');
   t.equal((await rt.state('c1')).status, 'created');
 

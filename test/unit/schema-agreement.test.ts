@@ -72,6 +72,7 @@ const INTENTIONAL_DOCUMENTS: Array<[keyof typeof officialValidator, unknown, boo
   ['features', { ociVersionMin: '1.0.0', ociVersionMax: '1.3.0', linux: { memoryPolicy: 'yes' } }, false, 'linux.memoryPolicy (features-linux.md, 1.3) is typed in ours, absent from the official schema'],
   ['features', { ociVersionMin: '1.0.0', ociVersionMax: '1.3.0', linux: { intelRdt: { enabled: true, schemata: 'yes' } } }, false, 'linux.intelRdt.schemata / monitoring (features-linux.md, 1.3) are typed in ours only'],
   ['config', { ociVersion: '1.3.0', freebsd: { jail: { vnet: 'bogus' } } }, true, 'non-Linux sections are accepted as opaque objects'],
+  ['config', { ociVersion: '1.3.0', linux: { rootfsPropagation: 'rshared' } }, true, 'rootfsPropagation takes runc’s recursive forms (rshared, rslave, rprivate, runbindable) too'],
 ];
 
 t.test('documented differences', async (t) => {

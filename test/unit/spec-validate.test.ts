@@ -80,7 +80,7 @@ t.test('messages: pointer, expectation, section', async (t) => {
   );
   t.equal(messageFor((s) => (s.process.user.uid = -1)), 'config.json: /process/user/uid: must be an integer ≥ 0 (config.md#configUser)');
   t.equal(messageFor((s) => (s.process.rlimits[0].type = 'nofile')), 'config.json: /process/rlimits/0/type: must match ^RLIMIT_[A-Z]+$ (config.md#configPOSIXProcess)');
-  t.equal(messageFor((s) => (s.linux.rootfsPropagation = 'rshared')), 'config.json: /linux/rootfsPropagation: must be one of private, shared, slave, unbindable (config-linux.md#configLinuxRootfsMountPropagation)');
+  t.equal(messageFor((s) => (s.linux.rootfsPropagation = 'rbogus')), 'config.json: /linux/rootfsPropagation: must be one of private, shared, slave, unbindable, rprivate, rshared, rslave, runbindable (config-linux.md#configLinuxRootfsMountPropagation)');
   t.equal(messageFor((s) => (s.annotations = { a: 1 })), 'config.json: /annotations/a: must be a string (config.md#configAnnotations)');
   t.equal(messageFor((s) => (s.linux.resources = { memory: { limit: 'lots' } })), 'config.json: /linux/resources/memory/limit: must be an integer (config-linux.md#configLinuxMemory)');
   t.equal(messageFor((s) => (s.root = {})), 'config.json: /root/path: is required (config.md#configRoot)');

@@ -55,8 +55,8 @@ struct plan {
 	const char *time_offsets;
 
 	const char *rootfs;
-	uint64_t propagation, propagation_after_pivot;
-	int root_readonly, no_pivot;
+	uint64_t propagation, parent_propagation, propagation_after_pivot;
+	int root_readonly, no_pivot, no_mount_ns;
 	const char *exec_fifo;
 	struct plan_mount *mounts;
 	size_t n_mounts;
@@ -120,6 +120,7 @@ void enter_namespaces(const struct plan *plan, int proc);
 /* rootfs.c: stage 2, the filesystem. Leaves the process in the container's root. */
 void setup_rootfs(const struct plan *plan);
 void finish_rootfs(const struct plan *plan);
+void finish_propagation(const struct plan *plan);
 
 /* hooks.c: runs the plan's hooks of one kind in order; 0, or -1 with `err` describing the failure
  * (the message for SYNC_ERROR / the start gate: step STEP_HOOK). */

@@ -81,5 +81,7 @@ int main(void)
 	if (plan.rootfs)
 		finish_rootfs(&plan);
 	int console_slave = plan.terminal ? setup_console(&plan) : -1;
+	if (plan.rootfs)
+		finish_propagation(&plan);
 	setup_process(&plan, fifo_fd, console_slave, cap_last_cap, inherited_umask);
 }

@@ -73,6 +73,18 @@ static void do_unshare(uint64_t flags)
 	}
 }
 
+/*
+ * Only the container's own processes may be charged to its cgroups (a pids.limit of 1 must leave
+ * room for exactly the init): the runtime places the init there once it knows its pid, and ACKs.
+ * Stage 1 never enters them. Then the new cgroup namespace, rooted at the container's cgroup.
+ */
+static void enter_cgroups(const struct plan *plan)
+{
+	if (sync_wait(SYNC_ACK) < 0)
+		die(STEP_SYNC, errno, "cgroups");
+	do_unshare(plan->new_ns & CLONE_NEWCGROUP);
+}
+
 void enter_namespaces(const struct plan *plan, int proc)
 {
 	int fork_needed = (plan->new_ns & (CLONE_NEWPID | CLONE_NEWTIME)) != 0;
@@ -89,7 +101,9 @@ void enter_namespaces(const struct plan *plan, int proc)
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			die(STEP_SET_IDS, errno, NULL);
 	}
-	do_unshare(plan->new_ns & ~(uint64_t)CLONE_NEWUSER);
+	/* A cgroup namespace's root is the cgroup its creator is in: it is created by the init once the
+	 * runtime has placed it in the container's cgroups (enter_cgroups). */
+	do_unshare(plan->new_ns & ~(uint64_t)(CLONE_NEWUSER | CLONE_NEWCGROUP));
 	/* Through the runtime's procfs handle: "self" there is still us, and no mount can stand in. */
 	if (plan->time_offsets && plan->time_offsets[0] &&
 	    procfs_write_file(proc, "self/timens_offsets", plan->time_offsets, strlen(plan->time_offsets)) < 0)
@@ -98,6 +112,7 @@ void enter_namespaces(const struct plan *plan, int proc)
 	if (!fork_needed) {
 		if (sync_send(SYNC_INIT_PID, getpid()) < 0)
 			die(STEP_SYNC, errno, NULL);
+		enter_cgroups(plan);
 		return;
 	}
 	/* The init waits on `order` until its pid has gone out, so that an early error from it cannot
@@ -118,6 +133,7 @@ void enter_namespaces(const struct plan *plan, int proc)
 		if (n != 1) /* stage 1 could not report us: nobody would reap or kill this init */
 			_exit(1);
 		close(order[0]);
+		enter_cgroups(plan);
 		return;
 	}
 	if (sync_send(SYNC_INIT_PID, pid) < 0) {

@@ -110,6 +110,7 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		return 0;
 	case PLAN_ROOTFS_PROPAGATION:
 		TAKE(c, plan->propagation);
+		TAKE(c, plan->parent_propagation);
 		TAKE(c, plan->propagation_after_pivot);
 		return 0;
 	case PLAN_ROOT_READONLY:
@@ -117,6 +118,9 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		return 0;
 	case PLAN_NO_PIVOT:
 		plan->no_pivot = 1;
+		return 0;
+	case PLAN_NO_MOUNT_NS:
+		plan->no_mount_ns = 1;
 		return 0;
 	case PLAN_MOUNT: {
 		struct plan_mount *m = APPEND(plan->mounts, plan->n_mounts);

@@ -342,64 +342,36 @@ static void create_symlink(const struct plan_pair *s)
 	close(parent);
 }
 
-/* Unescapes mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *out = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = 0;
-}
-
 /*
- * pivot_root refuses a new root whose parent mount is shared. Only reachable with a shared
- * rootfsPropagation (the default makes everything a slave): make that one mount private, as runc.
+ * The mount the rootfs sits on gets `flags` (MS_PRIVATE, or MS_SLAVE): pivot_root refuses a shared
+ * parent, and a bind under a shared one would propagate back to the host. Walk up from the rootfs
+ * until a path is a mount point (EINVAL means it is not), as runc does.
  */
-static void make_parent_mount_private(const char *rootfs)
+static void set_parent_mount_propagation(const char *rootfs, uint64_t flags)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		die_path(STEP_ROOTFS_PROPAGATION, "/proc/self/mountinfo");
-	char line[8192], best[PATH_MAX] = "";
-	size_t best_len = 0;
-	int best_shared = 0;
-	while (fgets(line, sizeof line, f)) {
-		/* id parent major:minor root mountpoint options [optional...] - ... */
-		char *save = NULL, *field = strtok_r(line, " ", &save);
-		for (int i = 0; field && i < 4; i++)
-			field = strtok_r(NULL, " ", &save);
-		if (!field)
-			continue;
-		char mp[PATH_MAX];
-		snprintf(mp, sizeof mp, "%s", field);
-		unescape(mp);
-		size_t len = strlen(mp);
-		int contains = strcmp(mp, "/") == 0 ||
-			       (strncmp(rootfs, mp, len) == 0 && (rootfs[len] == '/' || rootfs[len] == 0));
-		if (!contains || len < best_len || strcmp(mp, rootfs) == 0)
-			continue;
-		int shared = 0;
-		strtok_r(NULL, " ", &save); /* per-mount options */
-		for (char *opt = strtok_r(NULL, " ", &save); opt && strcmp(opt, "-") != 0; opt = strtok_r(NULL, " ", &save))
-			if (strncmp(opt, "shared:", 7) == 0)
-				shared = 1;
-		best_len = len;
-		best_shared = shared;
-		snprintf(best, sizeof best, "%s", mp);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", rootfs);
+	for (;;) {
+		if (mount(NULL, path, NULL, (unsigned long)flags, NULL) == 0)
+			return;
+		if (errno != EINVAL || strcmp(path, "/") == 0)
+			die_path(STEP_ROOTFS_PROPAGATION, path);
+		char *slash = strrchr(path, '/');
+		if (slash == path)
+			path[1] = 0;
+		else
+			*slash = 0;
 	}
-	fclose(f);
-	if (best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
-		die_path(STEP_ROOTFS_PROPAGATION, best);
 }
 
 static void pivot(const struct plan *plan)
 {
+	if (plan->no_mount_ns) {
+		/* The runtime's own mount namespace: its "/" stays where it is. */
+		if (chdir(plan->rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			die_path(STEP_PIVOT_ROOT, plan->rootfs);
+		return;
+	}
 	if (plan->no_pivot) {
 		/* For a rootfs on ramfs, where pivot_root is refused: move it over "/" and chroot. */
 		if (chdir(plan->rootfs) < 0 || mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
@@ -428,9 +400,12 @@ static void pivot(const struct plan *plan)
 
 void setup_rootfs(const struct plan *plan)
 {
-	if (mount(NULL, "/", NULL, (unsigned long)plan->propagation, NULL) < 0)
-		die_path(STEP_ROOTFS_PROPAGATION, "/");
-	make_parent_mount_private(plan->rootfs);
+	/* Propagation is the container's own mount namespace's to change, never the runtime's. */
+	if (!plan->no_mount_ns) {
+		if (mount(NULL, "/", NULL, (unsigned long)plan->propagation, NULL) < 0)
+			die_path(STEP_ROOTFS_PROPAGATION, "/");
+		set_parent_mount_propagation(plan->rootfs, plan->parent_propagation);
+	}
 	/* The rootfs must be a mount point for pivot_root, and our own copy of it. */
 	if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die_path(STEP_BIND_ROOTFS, plan->rootfs);
@@ -455,6 +430,15 @@ void setup_rootfs(const struct plan *plan)
 	if (run_hooks(plan, PLAN_HOOK_CREATE_CONTAINER, &hook_error) < 0)
 		die_hook(&hook_error);
 	pivot(plan);
+}
+
+/*
+ * The configured propagation on the container's own "/", last: it makes a shared root a peer group
+ * of the container's own, and an unbindable one unbindable, which must wait until every bind into
+ * the container (read-only paths, masks, the console) is done.
+ */
+void finish_propagation(const struct plan *plan)
+{
 	if (plan->propagation_after_pivot && mount(NULL, "/", NULL, (unsigned long)plan->propagation_after_pivot, NULL) < 0)
 		die_path(STEP_ROOTFS_PROPAGATION, "/");
 }

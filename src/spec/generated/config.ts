@@ -151,7 +151,7 @@ export interface Linux {
   memoryPolicy?: MemoryPolicy;
   sysctl?: Record<string, string>;
   seccomp?: Seccomp;
-  rootfsPropagation?: 'private' | 'shared' | 'slave' | 'unbindable';
+  rootfsPropagation?: 'private' | 'shared' | 'slave' | 'unbindable' | 'rprivate' | 'rshared' | 'rslave' | 'runbindable';
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
