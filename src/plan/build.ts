@@ -12,7 +12,7 @@ import type { HostInfo } from './host.js';
 import { HookKind, type LaunchPlan, type NamespaceJoin, type PlannedSymlink, SeccompStage } from './launch-plan.js';
 import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
-import { cleanContainerPath, planMounts, type SourceKind } from './mounts.js';
+import { cleanContainerPath, planMounts, PROPAGATION_OPTIONS, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
 import { planSysctl } from './sysctl.js';
 import { type PlannedSeccomp, planSeccomp, type SeccompContext } from './seccomp.js';
@@ -69,17 +69,6 @@ const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
   ['/linux/mountLabel', (s) => s.linux?.mountLabel, 'config-linux.md#configLinuxMountLabel'],
 ];
 
-/** rootfsPropagation as runc maps it: the plain forms apply to "/" alone, the r-forms recursively. */
-const PROPAGATION: Record<string, bigint> = {
-  shared: MS.SHARED,
-  rshared: MS.SHARED | MS.REC,
-  slave: MS.SLAVE,
-  rslave: MS.SLAVE | MS.REC,
-  private: MS.PRIVATE,
-  rprivate: MS.PRIVATE | MS.REC,
-  unbindable: MS.UNBINDABLE,
-  runbindable: MS.UNBINDABLE | MS.REC,
-};
 
 /** Builds the launch plan for `spec`; throws ConfigError for what cannot be honoured. */
 export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
@@ -187,7 +176,8 @@ export function seccompForProcess(seccomp: Pick<PlannedSeccomp, 'program' | 'fla
  * Unlike runc (whose unbindable fails), unbindable is private until the rootfs is in place.
  */
 function planRootfsPropagation(configured: string | undefined): Pick<LaunchPlan, 'rootfsPropagation' | 'rootfsParentPropagation' | 'rootfsPropagationAfterPivot'> {
-  const flags = configured ? PROPAGATION[configured]! : 0n;
+  // runc maps rootfsPropagation as a mount option: the plain forms apply to "/" alone, the r-forms recursively.
+  const flags = configured ? PROPAGATION_OPTIONS[configured]! : 0n;
   // Unbindable only after pivot_root: before, the binds the container is made of (the rootfs, its
   // cgroups) come from under "/" and an unbindable source refuses them (EINVAL, runc's failure).
   const before = (flags & MS.UNBINDABLE) !== 0n ? (flags & ~MS.UNBINDABLE) | MS.PRIVATE : flags;

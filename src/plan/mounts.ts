@@ -57,7 +57,8 @@ const FLAG_OPTIONS: Record<string, [boolean, bigint]> = {
   sync: [false, MS.SYNCHRONOUS],
 };
 
-const PROPAGATION_OPTIONS: Record<string, bigint> = {
+/** Propagation options (mount(8)); rootfsPropagation takes the same names (src/plan/build.ts). */
+export const PROPAGATION_OPTIONS: Record<string, bigint> = {
   private: MS.PRIVATE,
   rprivate: MS.PRIVATE | MS.REC,
   shared: MS.SHARED,
