@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { TsruncError, UsageError } from '../errors.js';
+import fs from 'node:fs';
 import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
 import type { CliCommand, GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
@@ -127,6 +128,28 @@ export type Dispatch = (command: CliCommand<never>, argv: Record<string, unknown
 
 const runHandler: Dispatch = (command, argv) => command.handler(argv as never);
 
+/**
+ * `--version`, shaped like runc's and crun's: "<name> version X", then "key: value" lines (commit,
+ * spec, the language runtime, libseccomp), which podman shows in `podman info`.
+ */
+async function versionText(): Promise<string> {
+  const lines = [`tsrunc version ${TSRUNC_VERSION}`];
+  try {
+    const info = JSON.parse(fs.readFileSync(new URL('../../build-info.json', import.meta.url), 'utf8')) as { commit?: string };
+    lines.push(`commit: ${info.commit ?? 'unknown'}`);
+  } catch {
+    lines.push('commit: unknown');
+  }
+  lines.push(`spec: ${OCI_VERSION}`, `node: ${process.version}`);
+  try {
+    const { native } = await import('../native.js');
+    lines.push(`libseccomp: ${native().seccompInfo([]).version}`);
+  } catch {
+    // no addon built: nothing to report
+  }
+  return lines.join('\n');
+}
+
 /** Builds the yargs parser for `args`. */
 export async function buildParser(args: string[], dispatch: Dispatch = runHandler): Promise<Argv> {
   const { default: yargs } = await import('yargs/yargs');
@@ -135,7 +158,7 @@ export async function buildParser(args: string[], dispatch: Dispatch = runHandle
     // `--no-pivot` and `--no-new-keyring` are flags of their own, not negations.
     .parserConfiguration({ 'boolean-negation': false, 'populate--': true })
     .options(GLOBAL_OPTIONS)
-    .version(`tsrunc version ${TSRUNC_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}`)
+    .version(await versionText())
     .help()
     .strict()
     .demandCommand(1, 'a command is required')
