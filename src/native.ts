@@ -6,8 +6,9 @@
  * so the whole library runs without root.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { SyscallError } from './errors.js';
+import { packageRoot } from './paths.js';
 import type { CompiledSeccomp, SeccompProfile } from './plan/seccomp.js';
 
 /** A message on the sync channel (addon/src/sync.h `struct sync_msg`). */
@@ -68,17 +69,20 @@ export interface NativeAddon {
   unmount(path: string): void;
 }
 
-const buildDir = fileURLToPath(new URL('../../addon/build/Release/', import.meta.url));
+const buildDir = () => path.join(packageRoot(), 'addon', 'build', 'Release');
 
 /** Absolute path of the init helper binary built next to the addon. */
-export const initHelperPath = `${buildDir}tsrunc-init`;
+export function initHelperPath(): string {
+  return path.join(buildDir(), 'tsrunc-init');
+}
 
 let addon: NativeAddon | undefined;
 
 /** The addon, with every function wrapped so native errors surface as SyscallError. */
 export function native(): NativeAddon {
   if (!addon) {
-    const raw = createRequire(import.meta.url)(`${buildDir}tsrunc.node`) as NativeAddon;
+    const file = path.join(buildDir(), 'tsrunc.node');
+    const raw = createRequire(file)(file) as NativeAddon;
     addon = wrap(raw);
   }
   return addon;

@@ -57,9 +57,13 @@ export function parseProcCgroup(text: string): Map<string, string> {
   return out;
 }
 
-/** The layout of this host. */
+let last: { mountinfo: string; layout: CgroupLayout } | undefined;
+
+/** The layout of this host (parsed again only when the mount table has changed). */
 export function detectCgroupLayout(): CgroupLayout {
-  return parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'));
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  if (last?.mountinfo !== mountinfo) last = { mountinfo, layout: parseCgroupLayout(mountinfo) };
+  return last.layout;
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal (\040 …). */

@@ -3,6 +3,7 @@
  * options every handler receives. Handlers build arguments, call the library, print; they
  * lazy-import the library so each invocation loads only what its command needs.
  */
+import fs from 'node:fs';
 import type { Options, PositionalOptions } from 'yargs';
 import type { LogFormat } from './log.js';
 
@@ -29,7 +30,16 @@ export function defineCommand<A>(c: CliCommand<A>): CliCommand<A> {
   return c;
 }
 
-/** Writes command output to stdout (synchronous for files and pipes on Linux). */
+/**
+ * Writes command output to fd 1 directly: the process.stdout stream costs a start its stream
+ * modules. A non-blocking stdout (EAGAIN) gets the rest through the stream, which waits.
+ */
 export function print(text: string): void {
-  process.stdout.write(text);
+  let data = Buffer.from(text);
+  try {
+    while (data.length > 0) data = data.subarray(fs.writeSync(1, data));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    process.stdout.write(data);
+  }
 }

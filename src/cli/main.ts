@@ -6,6 +6,8 @@
 import type { Argv } from 'yargs';
 import { TsruncError, UsageError } from '../errors.js';
 import fs from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
 import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
 import type { CliCommand, GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
@@ -135,7 +137,7 @@ const runHandler: Dispatch = (command, argv) => command.handler(argv as never);
 async function versionText(): Promise<string> {
   const lines = [`tsrunc version ${TSRUNC_VERSION}`];
   try {
-    const info = JSON.parse(fs.readFileSync(new URL('../../build-info.json', import.meta.url), 'utf8')) as { commit?: string };
+    const info = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'dist', 'build-info.json'), 'utf8')) as { commit?: string };
     lines.push(`commit: ${info.commit ?? 'unknown'}`);
   } catch {
     lines.push('commit: unknown');

@@ -14,7 +14,7 @@ import { encodePlan } from '../plan/encode.js';
 import { detectHost } from '../plan/host.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
 import { loadBundle } from '../spec/load.js';
-import { type CgroupManager, openCgroups } from '../cgroups/manager.js';
+import { type CgroupManager, openCgroups, primeCgroupMigration } from '../cgroups/manager.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
 import { checkResources } from '../cgroups/resources.js';
 import { type StoredState, validateId, writeFileAtomic } from '../state/store.js';
@@ -49,6 +49,8 @@ const SYNC_TIMEOUT_MS = 60_000;
 /** Creates container `id` from a bundle; returns its state (`created`). */
 export function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): ContainerState {
   validateId(id);
+  // The grace period of the init's migration runs while the config is read and planned.
+  primeCgroupMigration();
   const { bundle, spec, exactIntegers } = loadBundle(options.bundle ?? process.cwd());
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root!.path));
   const { store, log } = ctx;
@@ -93,7 +95,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     // mkfifo applies the umask; the init may write through a mapped uid.
     fs.chmodSync(fifo, 0o622);
     const spawned = native().spawnInit(
-      initHelperPath,
+      initHelperPath(),
       encodePlan(plan),
       consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1),
       plan.preserveFds,

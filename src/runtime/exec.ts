@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { StateError, UsageError, fromNodeError } from '../errors.js';
 import { initHelperPath, native } from '../native.js';
 import { detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
+import { primeCgroupMigration } from '../cgroups/manager.js';
 import { encodePlan } from '../plan/encode.js';
 import { buildExecPlan } from '../plan/exec.js';
 import type { Process } from '../spec/generated/config.js';
@@ -44,6 +45,8 @@ export interface ExecResult {
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT'];
 
 export async function execProcess(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<ExecResult> {
+  // The grace period of the process's migration runs while it is planned (manager.ts).
+  primeCgroupMigration();
   const { store } = ctx;
   const state = store.read(id);
   const status = deriveStatus(state, store.fifoPath(id));
@@ -71,7 +74,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   let pid = 0;
   try {
     const consoleArg = pair?.[1] ?? consoleFd ?? (typeof options.consoleSocket === 'number' ? options.consoleSocket : -1);
-    const spawned = n.spawnInit(initHelperPath, encodePlan(plan), consoleArg, plan.preserveFds);
+    const spawned = n.spawnInit(initHelperPath(), encodePlan(plan), consoleArg, plan.preserveFds);
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
     const listenerPath = state.config.linux?.seccomp?.listenerPath;

@@ -4,7 +4,6 @@
  * createContainer and startContainer itself (addon/src/init/hooks.c). Each hook gets the state JSON
  * on stdin, exactly its own args and env, and is killed at its timeout.
  */
-import { spawnSync } from 'node:child_process';
 import { fromNodeError, TsruncError } from '../errors.js';
 import type { Hook, Spec } from '../spec/generated/config.js';
 
@@ -22,6 +21,8 @@ export function runHooks(spec: Spec, kind: RuntimeHookKind, state: Record<string
   hooks.forEach((hook, index) => {
     const what = `${kind} hook #${index} \`${hook.path}\``;
     const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
+    // Loaded when a hook runs: child_process is kept out of the CLI's start-up snapshot.
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     const r = spawnSync(hook.path, args, {
       argv0,
       input,

@@ -3,11 +3,13 @@
  * {@link ConfigError}: `config.json: /process/args: must be an array (config.md#configProcess)`.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Spec } from './generated/config.js';
 import type { Features } from './generated/features.js';
 import type { State } from './generated/state.js';
 import { validateConfig, validateFeatures, validateState } from './generated/validators.js';
+import { packageRoot } from '../paths.js';
 
 /** The part of an ajv error we read (the standalone validators are untyped). */
 interface SchemaError {
@@ -91,7 +93,7 @@ function loadSchema(file: string): SchemaNode {
   let schema = schemaCache.get(file);
   if (!schema) {
     // Read only on the error path: a valid config never pays for it.
-    schema = JSON.parse(fs.readFileSync(new URL(`../../../schemas/${file}`, import.meta.url), 'utf8')) as SchemaNode;
+    schema = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'schemas', file), 'utf8')) as SchemaNode;
     schemaCache.set(file, schema);
   }
   return schema;

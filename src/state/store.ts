@@ -2,8 +2,8 @@
  * On-disk container state: `<root>/<id>/state.json`, the start gate `exec.fifo` beside it, and a
  * per-container lock (flock on the container directory).
  *
- * Crash safety: state.json is replaced atomically (temp file + fsync + rename), so a reader sees
- * the old or the new state, never half of one. A directory without state.json is a create that has
+ * Crash safety: state.json is replaced atomically (temp file + rename), so a reader sees the old or
+ * the new state, never half of one, whatever process dies when. A directory without state.json is a create that has
  * not reached the init yet (or died before it did).
  */
 import fs from 'node:fs';
@@ -202,7 +202,11 @@ export class StateStore {
   }
 }
 
-/** Writes `data` to a temp file next to `file`, fsyncs it, and renames it over `file`. */
+/**
+ * Writes `data` to a temp file next to `file` and renames it over `file`. No fsync (as runc): the
+ * state describes processes that a power loss ends anyway, and it cost a start 0.5 ms a write on
+ * a disk-backed /run.
+ */
 export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   // A new file of ours only: a symlink (or anything) planted at the temp name in a shared
@@ -223,7 +227,6 @@ export function writeFileAtomic(file: string, data: string, mode = 0o644): void 
     created = true;
     try {
       fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

@@ -12,7 +12,8 @@ import type { Spec } from '../../src/spec/generated/config.js';
 import { baseSpec } from './specs.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-export const tsruncBin = path.join(repo, 'dist/src/cli/bin.js');
+/** The command users and managers run (src/cli/make-launcher.ts). */
+export const tsruncBin = path.join(repo, 'dist/tsrunc');
 export const busyboxRootfs = path.join(repo, 'bundles/busybox/rootfs');
 
 /** Integration tests need root; the reason is reported as the skip. */
@@ -34,7 +35,7 @@ export function tsrunc(root: string, args: string[], options: SpawnSyncOptions =
   const err = fs.openSync(path.join(dir, 'stderr'), 'w+');
   try {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const r = spawnSync(process.execPath, [tsruncBin, '--root', root, ...args], { stdio: [stdin, out, err], timeout: 60_000, ...options });
+    const r = spawnSync(tsruncBin, ['--root', root, ...args], { stdio: [stdin, out, err], timeout: 60_000, ...options });
     const read = (fd: number) => fs.readFileSync(fd === out ? path.join(dir, 'stdout') : path.join(dir, 'stderr'), 'utf8');
     return { status: r.status, stdout: read(out), stderr: read(err) };
   } finally {

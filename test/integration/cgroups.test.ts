@@ -181,7 +181,7 @@ t.test('network: classID and priorities read back after create and update (v1), 
   // net_cls/net_prio are mounted nowhere here: a hierarchy of them in a private mount namespace,
   // where tsrunc finds it in its mountinfo like any other.
   const mnt = tempDir(t);
-  const cli = `${process.execPath} ${tsruncBin} --root ${root}`;
+  const cli = `${tsruncBin} --root ${root}`;
   const dir = `${mnt}/tsrunc/${id}`;
   const script = [
     'set -e',

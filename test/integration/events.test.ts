@@ -21,7 +21,7 @@ function started(t: Test, mutate: (s: Spec) => void): { root: string; id: string
 
 /** `tsrunc events` in the background, its stdout split into parsed events. */
 function watch(t: Test, root: string, args: string[]) {
-  const child = spawn(process.execPath, [tsruncBin, '--root', root, 'events', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsruncBin, ['--root', root, 'events', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Array<{ type: string; id: string; data?: Record<string, unknown> }> = [];
   let buffered = '';
   let stderr = '';

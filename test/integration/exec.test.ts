@@ -81,7 +81,7 @@ t.test('--process FILE, validated like config.json', async (t) => {
 
 t.test('a terminal: exec -t under a real pty', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'script(1) from util-linux is needed' }, async (t) => {
   const { root, id } = running(t);
-  const command = `stty rows 20 cols 70; ${process.execPath} ${tsruncBin} --root ${root} exec -t ${id} sh -c 'tty; stty size; exit 3'`;
+  const command = `stty rows 20 cols 70; ${tsruncBin} --root ${root} exec -t ${id} sh -c 'tty; stty size; exit 3'`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
   t.equal(r.status, 3, r.stderr);
   t.match(r.stdout, /\/dev\/pts\/\d+/);
@@ -107,7 +107,7 @@ t.test('exec --preserve-fds passes the caller’s fd 3 on', async (t) => {
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, 'in'), 'passed\n');
   const fd3 = fs.openSync(path.join(dir, 'in'), 'r');
-  const r = spawnSync(process.execPath, [tsruncBin, '--root', root, 'exec', '--preserve-fds', '1', id, 'sh', '-c', 'cat <&3'], {
+  const r = spawnSync(tsruncBin, ['--root', root, 'exec', '--preserve-fds', '1', id, 'sh', '-c', 'cat <&3'], {
     stdio: ['ignore', 'pipe', 'pipe', fd3],
     encoding: 'utf8',
     timeout: 60_000,

@@ -30,6 +30,10 @@ t.test('create, start, exit, delete with state checked at each step', async (t) 
     return JSON.parse(r.stdout);
   };
   const s1 = state();
+  // containerd and conmon exec the runtime with a minimal environment: nothing may depend on it.
+  const bare = tsrunc(root, ['state', id], { env: {} });
+  t.equal(bare.status, 0, `state with an empty environment: ${bare.stderr}`);
+  t.same(JSON.parse(bare.stdout), s1, 'the same state with an empty environment');
   t.match(s1, {
     ociVersion: '1.3.0',
     id,
@@ -107,7 +111,7 @@ t.test('--preserve-fds passes the caller’s fds 3.. on, and only those', async 
   const root = stateRoot(t);
   const bundle = makeBundle(t, (s) => (s.process!.args = ['sh', '-c', 'cat <&3; cat <&4; ls /proc/self/fd']));
   const { tsruncBin } = await import('../helpers/cli.js');
-  const r = spawnSync(process.execPath, [tsruncBin, '--root', root, 'run', '--preserve-fds', '2', '--bundle', bundle, uniqueId('pfds')], {
+  const r = spawnSync(tsruncBin, ['--root', root, 'run', '--preserve-fds', '2', '--bundle', bundle, uniqueId('pfds')], {
     stdio: ['ignore', outFd, 'inherit', fd3, fd4],
     timeout: 60_000,
   });

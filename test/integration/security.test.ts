@@ -26,7 +26,7 @@ import { buildProbe } from '../helpers/probes.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
-const initHelper = path.resolve(path.dirname(tsruncBin), '../../../addon/build/Release/tsrunc-init');
+const initHelper = path.resolve(path.dirname(tsruncBin), '../addon/build/Release/tsrunc-init');
 
 const readSysctl = (name: string) => fs.readFileSync(`/proc/sys/${name}`, 'utf8');
 
@@ -164,7 +164,7 @@ t.test('CVE-2025-52565: /dev/console is bound only from the verified pty, never 
       s.process!.terminal = true;
       mutate(s);
     });
-    const command = `${process.execPath} ${tsruncBin} --root ${root} run --bundle ${bundle} ${uniqueId('console')}`;
+    const command = `${tsruncBin} --root ${root} run --bundle ${bundle} ${uniqueId('console')}`;
     return spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
   };
   const ok = runWithTerminal((s) => {
@@ -300,7 +300,7 @@ t.test('CVE-2019-5736: no process in the container can reach the runtime’s bin
   };
   const exes = [...seen.matchAll(/^exe (\d+:\d+)/gm)].map((m) => m[1]);
   t.ok(exes.includes(id(path.join(busyboxRootfs, 'bin/busybox'))), `the watcher did see B's program (${exes.join(' ')})`);
-  for (const [name, file] of [['node', fs.realpathSync(process.execPath)], ['tsrunc-init', initHelper]] as const) {
+  for (const [name, file] of [['tsrunc', fs.realpathSync(tsruncBin)], ['node', fs.realpathSync(process.execPath)], ['tsrunc-init', initHelper]] as const) {
     t.notOk(exes.includes(id(file)), `no handle on the host's ${name} binary`);
   }
   t.notMatch(seen, /^writable/m, 'nothing the watcher reached could be opened for writing');

@@ -86,7 +86,7 @@ t.test('run -t under a real terminal attaches it: raw, sized, exit status passed
     s.process!.args = ['sh', '-c', 'tty; test -t 0 && echo stdin-is-a-tty; stty size; exit 7'];
   });
   const id = uniqueId('runtty');
-  const command = `stty rows 30 cols 100; ${process.execPath} ${tsruncBin} --root ${root} run --bundle ${bundle} ${id}`;
+  const command = `stty rows 30 cols 100; ${tsruncBin} --root ${root} run --bundle ${bundle} ${id}`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['pipe', 'pipe', 'pipe'] });
   t.equal(r.status, 7, `exit status of the container (${r.stderr})`);
   t.match(r.stdout, /\/dev\/pts\/0/);

@@ -12,7 +12,7 @@ async function parse(argv: string[]): Promise<{ command: string; args: Record<st
     seen = { command: c.command.split(' ')[0]!, args };
   };
   const long = longFlagNames();
-  const args = normalizeArgs(argv, long);
+  const args = normalizeArgs(splitExecCommand(argv, long), long);
   rejectUnknownFlags(args, long);
   await (await buildParser(args, dispatch)).parseAsync();
   if (!seen) throw new Error('no command ran');
@@ -101,9 +101,14 @@ t.test('the fast path yields exactly what yargs yields, or defers to it', async 
     ['update', '--memory-swap=-1', 'x'],
     ['events', '--stats', 'x'],
     ['events', '--interval', '1s', 'x'],
+    ['exec', 'x', 'sh', '-c', 'ls -l'],
+    ['exec', 'x', 'sleep', '10'],
+    ['exec', 'x', '--', 'ls', '--all'],
+    ['--root', '/run/containerd/runc/default', '--log', '/l.json', '--log-format', 'json', 'exec', '--process', '/tmp/p.json', '--detach', '--pid-file', '/p.pid', 'x'],
+    ['exec', '-t', '--env', 'A=1', '-u', '1:1', 'x', 'ls', '--all'],
   ];
   for (const argv of invocations) {
-    const args = normalizeArgs(argv, long);
+    const args = normalizeArgs(splitExecCommand(argv, long), long);
     const fast = fastParse(args, COMMANDS, GLOBAL_OPTIONS);
     if (!t.ok(fast, `fast path takes: ${argv.join(' ')}`)) continue;
     const slow = await parse(argv);

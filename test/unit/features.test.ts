@@ -37,7 +37,7 @@ t.test('truthful about this build', async (t) => {
 
 t.test('`tsrunc features` prints it, with no global flags needed', async (t) => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, [repoPath('dist/src/cli/bin.js'), 'features'], { encoding: 'utf8' });
+  const r = spawnSync(repoPath('dist/tsrunc'), ['features'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.same(JSON.parse(r.stdout), features());
 });

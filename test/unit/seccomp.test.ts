@@ -209,6 +209,15 @@ t.test('the compile cache: a hit gives the same program without libseccomp; only
   const entries = fs.readdirSync(path.join(root, '~cache', 'seccomp'));
   t.equal(entries.length, 2);
   t.equal(fs.statSync(path.join(root, '~cache', 'seccomp', entries[0]!)).mode & 0o777, 0o600);
+  // A name shared with another request (a hash collision, or an entry tampered with): a miss.
+  for (const name of entries) {
+    const file = path.join(root, '~cache', 'seccomp', name);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; program: string };
+    fs.writeFileSync(file, JSON.stringify({ ...entry, key: `${entry.key} `, program: Buffer.alloc(8).toString('base64') }));
+  }
+  const third = compile(seccomp, { compile: cachingSeccompCompiler(store.cacheDir('seccomp'), counting) });
+  t.equal(compiled, 3, 'an entry for another request is compiled again');
+  t.same(third.planned.program, first.planned.program, 'and the right program is used');
   fs.chmodSync(root, 0o777);
   t.equal(store.cacheDir('seccomp'), undefined, 'a root others may write: no cache read or written');
 });
