@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { TSRUNC_VERSION, OCI_VERSION } from '../version.js';
-import type { CliCommand, GlobalArgs } from './command.js';
+import { print, type CliCommand, type GlobalArgs } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { eventsCommand } from './commands/events.js';
@@ -220,6 +220,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settings = preScanLogSettings(args);
   setLog(new CliLog(settings));
   try {
+    // Asked once per `podman info`: no parser to build for it.
+    if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+      print(`${await versionText()}\n`);
+      return 0;
+    }
     rejectUnknownFlags(args, longFlags);
     const fast = fastParse(args, COMMANDS, GLOBAL_OPTIONS);
     if (fast) await fast.command.handler(fast.argv as never);

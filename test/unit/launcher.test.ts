@@ -35,3 +35,14 @@ t.test('NODE_OPTIONS in a manager’s environment loads nothing into the runtime
   t.equal(r.status, 0, r.stderr);
   t.notOk(fs.existsSync(marker), 'dist/tsrunc ignored it');
 });
+
+t.test('--version and -v print runc-shaped version lines, as yargs did', async (t) => {
+  const long = spawnSync(exe, ['--version'], { env: {}, encoding: 'utf8' });
+  const short = spawnSync(exe, ['-v'], { env: {}, encoding: 'utf8' });
+  t.equal(long.status, 0, long.stderr);
+  t.equal(short.stdout, long.stdout, '-v is --version (runc)');
+  t.match(long.stdout, /^tsrunc version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.\d+\.\d+\nnode: v\S+\nlibseccomp: \d+\.\d+\.\d+\n$/);
+  // Anything besides the flag goes to the parser, which still knows --version.
+  const withRoot = spawnSync(exe, ['--root', '/nonexistent', '--version'], { env: {}, encoding: 'utf8' });
+  t.equal(withRoot.stdout, long.stdout, 'with a global flag before it');
+});
