@@ -24,6 +24,21 @@ export class NotFoundError extends StateError {
   }
 }
 
+/**
+ * A container's state.json cannot be read as one (truncated, garbage, the wrong shape). `salvaged`
+ * holds what could still be recovered from it, for `delete --force` to clean up with.
+ */
+export class CorruptStateError extends StateError {
+  override name = 'CorruptStateError';
+  constructor(
+    readonly id: string,
+    reason: string,
+    readonly salvaged: Record<string, unknown>,
+  ) {
+    super(`container ${id}: state.json is corrupt: ${reason}`);
+  }
+}
+
 /** A bad command line: a flag, an argument, an id. */
 export class UsageError extends TsruncError {
   override name = 'UsageError';

@@ -119,6 +119,8 @@ function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
       if (w.missing) warnings.push(w.missing);
       return;
     }
+    // Said before writing: cgroupfs answers a write to a missing file with EACCES, not ENOENT.
+    throw new TsruncError(`cgroup: ${w.file} does not exist in ${dir}${w.absent ? `: ${w.absent}` : ' (its controller or kernel option is missing)'}`);
   }
   write(target, w.value);
   // Still "unlimited" after a finite limit was accepted: the kernel ignores this knob.

@@ -14,6 +14,8 @@ export interface CgroupWrite {
   value: string;
   /** Written instead when `file` does not exist (blkio.bfq.weight on kernels without CFQ's blkio.weight). */
   orElse?: CgroupWrite;
+  /** When no file exists: why, in the error (what the host lacks). */
+  absent?: string;
   /** When no file exists: this warning instead of an error (knobs some kernels dropped). */
   missing?: string;
   /** Read back after writing: a kernel that accepts and ignores it (v1 kmem on 6.x) gets this warning. */
@@ -109,7 +111,8 @@ export function v1Writes(r: Resources, warnings: string[], current: CurrentValue
   const b = r.blockIO;
   if (b) {
     // CFQ's blkio.* files went with CFQ (5.0); BFQ's take the same values.
-    const weight = (file: string, value: string) => w('blkio', `blkio.${file}`, value, { orElse: { controller: 'blkio', file: `blkio.bfq.${file}`, value } });
+    const absent = 'linux.resources.blockIO weights need the BFQ I/O scheduler, which this kernel does not have';
+    const weight = (file: string, value: string) => w('blkio', `blkio.${file}`, value, { orElse: { controller: 'blkio', file: `blkio.bfq.${file}`, value, absent } });
     if (b.weight !== undefined) weight('weight', String(b.weight));
     const leaf = 'linux.resources.blockIO leafWeight needs the CFQ I/O scheduler, which this kernel does not have; ignored';
     w('blkio', 'blkio.leaf_weight', b.leafWeight, { missing: leaf });

@@ -41,8 +41,8 @@ export function fastParse(
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--' && command?.command.startsWith('exec ')) {
-      // exec's command (main.ts puts it after a `--`), as yargs' populate-- gives it.
-      argv['--'] = args.slice(i + 1);
+      // exec's command (main.ts puts it after a `--`), as yargs' populate-- gives it (none when empty).
+      if (i + 1 < args.length) argv['--'] = args.slice(i + 1);
       break;
     }
     if (a === '--' || a === '-') return undefined;

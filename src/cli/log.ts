@@ -23,7 +23,7 @@ export class CliLog implements Logger {
   constructor(private readonly settings: LogSettings) {}
 
   warn(message: string): void {
-    writeStderr(`tsrunc: warning: ${message}\n`);
+    writeStderr(`tsrunc: warning: ${oneLine(message)}\n`);
     if (this.settings.debug) this.record('warning', message, false);
   }
 
@@ -33,7 +33,7 @@ export class CliLog implements Logger {
 
   /** The final error of a failed command. */
   error(message: string): void {
-    writeStderr(`tsrunc: ${message}\n`);
+    writeStderr(`tsrunc: ${this.settings.debug ? message : oneLine(message)}\n`);
     this.record('error', message, false);
   }
 
@@ -56,6 +56,14 @@ export function formatRecord(level: Level, msg: string, format: LogFormat, time 
   const stamp = time.toISOString();
   if (format === 'json') return `${JSON.stringify({ level, msg, time: stamp })}\n`;
   return `time="${stamp}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+/**
+ * Control characters escaped (`\n` for a newline): a message quotes names from config.json and the
+ * command line, and a line-oriented reader must still see one record per line.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function writeStderr(text: string): void {

@@ -3,7 +3,7 @@
  * One error funnel: a TsruncError prints `tsrunc: <message>` (and the log record) and exits 1;
  * anything else is a bug, reported with a pointer to --debug for its stack.
  */
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { TsruncError, UsageError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -99,6 +99,34 @@ export function longFlagNames(): Set<string> {
   return names;
 }
 
+/**
+ * runc (urfave/cli) never lets a boolean flag take the next word: `create --systemd-cgroup false`
+ * names the container "false", as the fast path reads it. yargs would take "false" for the flag's
+ * value; written `--systemd-cgroup=true` it cannot.
+ */
+export function pinBooleanFlags(args: readonly string[]): string[] {
+  const out = [...args];
+  let options = GLOBAL_OPTIONS as Record<string, Options>;
+  let command = false;
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i]!;
+    if (a === '--') break;
+    if (!a.startsWith('-') || a === '-') {
+      const c: CliCommand<never> | undefined = command ? undefined : COMMANDS.find((x) => x.command.split(' ')[0] === a);
+      if (c) [options, command] = [{ ...options, ...(c.options as Record<string, Options> | undefined) }, true];
+      continue;
+    }
+    if (a.includes('=')) continue;
+    const short = a.startsWith('--') ? undefined : a.slice(1);
+    const name = short === undefined ? a.slice(2) : Object.keys(options).find((n) => [options[n]!.alias ?? []].flat().includes(short));
+    const spec = name === undefined ? undefined : options[name];
+    if (!spec) continue;
+    if (spec.type !== 'boolean') i++; // its value
+    else if (out[i + 1] === 'true' || out[i + 1] === 'false') out[i] = `--${name}=true`;
+  }
+  return out;
+}
+
 /** Global flags that take a value (`--root /x`), so a pre-scan can step over it. */
 const GLOBAL_VALUE_FLAGS = new Set(
   Object.entries(GLOBAL_OPTIONS)
@@ -152,21 +180,30 @@ async function versionText(): Promise<string> {
   return lines.join('\n');
 }
 
+/** Flags given once per value (`exec -e A=1 -e B=2`); every other flag given twice keeps its last value. */
+const REPEATABLE = new Set(['env', 'additional-gids', 'cap']);
+
+/** runc's flag package keeps the last of a repeated flag; yargs would make an array of them. */
+const lastValue = (v: unknown) => (Array.isArray(v) ? v.at(-1) : v);
+
 /** Builds the yargs parser for `args`. */
 export async function buildParser(args: string[], dispatch: Dispatch = runHandler): Promise<Argv> {
   const { default: yargs } = await import('yargs/yargs');
-  let parser = yargs(args)
+  let parser = yargs(pinBooleanFlags(args))
     .scriptName('tsrunc')
-    // `--no-pivot` and `--no-new-keyring` are flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false, 'populate--': true })
+    // `--no-pivot` and `--no-new-keyring` are flags of their own, not negations. Numbers stay text
+    // unless an option is typed as one: exec's command (`sh -c 1e3`) and ids are strings.
+    .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false })
     .options(GLOBAL_OPTIONS)
+    .coerce(Object.keys(GLOBAL_OPTIONS), lastValue)
     .version(await versionText())
     .help()
     .strict()
     .demandCommand(1, 'a command is required')
     .recommendCommands()
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line, as every error.
+      throw err ?? new UsageError(msg.replace(/\s*\n\s*/g, ' '));
     });
   for (const c of COMMANDS) {
     parser = parser.command({
@@ -174,7 +211,8 @@ export async function buildParser(args: string[], dispatch: Dispatch = runHandle
       describe: c.describe,
       builder: (y) => {
         for (const [name, p] of Object.entries(c.positionals ?? {})) y.positional(name, p);
-        return y.options(c.options ?? {});
+        const single = Object.keys(c.options ?? {}).filter((name) => !REPEATABLE.has(name));
+        return y.options(c.options ?? {}).coerce(single, lastValue);
       },
       handler: (argv) => dispatch(c, argv),
     });

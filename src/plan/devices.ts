@@ -28,7 +28,7 @@ const DEFAULT_DEVICES: ReadonlyArray<[string, number, number]> = [
   ['/dev/tty', 5, 0],
 ];
 
-const TYPE_BITS: Record<string, number> = { c: S_IF.CHR, u: S_IF.CHR, b: S_IF.BLK, p: S_IF.FIFO };
+const TYPE_BITS: Record<string, number> = Object.setPrototypeOf({ c: S_IF.CHR, u: S_IF.CHR, b: S_IF.BLK, p: S_IF.FIFO }, null);
 
 /**
  * Plans the device nodes: defaults first, each replaced by a linux.devices entry at the same path.

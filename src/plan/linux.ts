@@ -62,7 +62,7 @@ export type NamespaceType = keyof typeof CLONE_NEW;
 export const S_IF = { CHR: 0o020000, BLK: 0o060000, FIFO: 0o010000 } as const;
 
 /** RLIMIT_* resource numbers by name (getrlimit(2)). */
-export const RLIMITS: Record<string, number> = {
+export const RLIMITS: Record<string, number> = Object.setPrototypeOf({
   RLIMIT_CPU: 0,
   RLIMIT_FSIZE: 1,
   RLIMIT_DATA: 2,
@@ -79,10 +79,10 @@ export const RLIMITS: Record<string, number> = {
   RLIMIT_NICE: 13,
   RLIMIT_RTPRIO: 14,
   RLIMIT_RTTIME: 15,
-};
+}, null);
 
 /** Capability numbers by name (capabilities(7)), through CAP_CHECKPOINT_RESTORE (40). */
-export const CAPABILITIES: Record<string, number> = {
+export const CAPABILITIES: Record<string, number> = Object.setPrototypeOf({
   CAP_CHOWN: 0,
   CAP_DAC_OVERRIDE: 1,
   CAP_DAC_READ_SEARCH: 2,
@@ -124,7 +124,7 @@ export const CAPABILITIES: Record<string, number> = {
   CAP_PERFMON: 38,
   CAP_BPF: 39,
   CAP_CHECKPOINT_RESTORE: 40,
-};
+}, null);
 
 /** RLIM_INFINITY as the u64 the kernel uses. */
 export const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;

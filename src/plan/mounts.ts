@@ -21,7 +21,7 @@ export interface MountEntry {
 const SECTION = 'config.md#configMounts';
 
 /** Options that set or clear a mount(2) flag. [clear?, flag] */
-const FLAG_OPTIONS: Record<string, [boolean, bigint]> = {
+const FLAG_OPTIONS: Record<string, [boolean, bigint]> = Object.setPrototypeOf({
   async: [true, MS.SYNCHRONOUS],
   atime: [true, MS.NOATIME],
   bind: [false, MS.BIND],
@@ -55,10 +55,10 @@ const FLAG_OPTIONS: Record<string, [boolean, bigint]> = {
   suid: [true, MS.NOSUID],
   symfollow: [true, MS.NOSYMFOLLOW],
   sync: [false, MS.SYNCHRONOUS],
-};
+}, null);
 
 /** Propagation options (mount(8)); rootfsPropagation takes the same names (src/plan/build.ts). */
-export const PROPAGATION_OPTIONS: Record<string, bigint> = {
+export const PROPAGATION_OPTIONS: Record<string, bigint> = Object.setPrototypeOf({
   private: MS.PRIVATE,
   rprivate: MS.PRIVATE | MS.REC,
   shared: MS.SHARED,
@@ -67,10 +67,10 @@ export const PROPAGATION_OPTIONS: Record<string, bigint> = {
   rslave: MS.SLAVE | MS.REC,
   unbindable: MS.UNBINDABLE,
   runbindable: MS.UNBINDABLE | MS.REC,
-};
+}, null);
 
 /** The recursive (AT_RECURSIVE) options, applied with mount_setattr(2). [clear?, attribute] */
-const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = {
+const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = Object.setPrototypeOf({
   rro: [false, MOUNT_ATTR.RDONLY],
   rrw: [true, MOUNT_ATTR.RDONLY],
   rnosuid: [false, MOUNT_ATTR.NOSUID],
@@ -89,7 +89,7 @@ const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = {
   rnostrictatime: [true, MOUNT_ATTR.STRICTATIME],
   rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW],
   rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
-};
+}, null);
 
 /** Every mount option this build understands (what `features` advertises as mountOptions). */
 export function knownMountOptions(): string[] {

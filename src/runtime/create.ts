@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalName } from './signals.js';
-import { ConfigError, TsruncError, UsageError } from '../errors.js';
+import { ConfigError, NotFoundError, StateError, TsruncError, UsageError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson, nativeSeccomp } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
@@ -17,8 +17,9 @@ import { loadBundle } from '../spec/load.js';
 import { type CgroupManager, openCgroups, primeCgroupMigration } from '../cgroups/manager.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
 import { checkResources } from '../cgroups/resources.js';
-import { type StoredState, validateId, writeFileAtomic } from '../state/store.js';
-import { readProcStat } from '../state/status.js';
+import { type ContainerLock, type StateStore, type StoredState, validateId, writeFileAtomic } from '../state/store.js';
+import { exeIdentity, readProcStat } from '../state/status.js';
+import { crashPoint } from './faults.js';
 import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 import { runHooks } from './hooks.js';
@@ -82,7 +83,8 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     throw new UsageError('--console-socket is only allowed when config.json sets process.terminal');
   }
   store.createDir(id);
-  const lock = store.lock(id);
+  const lock = lockNewDir(store, id);
+  crashPoint('create:state-dir-made');
   // Without a mount namespace the container's mounts are ours: note what was there (host-mounts.ts).
   const hostMountsBefore = plan.noMountNamespace ? mountIdsUnder(rootfs) : undefined;
   const children = new Children();
@@ -94,6 +96,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     native().mkfifo(fifo, 0o622);
     // mkfifo applies the umask; the init may write through a mapped uid.
     fs.chmodSync(fifo, 0o622);
+    crashPoint('create:gate-made');
     const spawned = native().spawnInit(
       initHelperPath(),
       encodePlan(plan),
@@ -102,14 +105,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     );
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
-    // Limits in place before GO; the init joins the cgroups as soon as its pid is known, before it
-    // goes on (the helper's stage 1 never does: only the container's own processes are charged).
-    cgroups = openCgroups(cgroupPath);
-    cgroups.create();
-    const cgroupWarnings: string[] = [];
-    cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);
-    for (const w of cgroupWarnings) log.warn(w);
-    const containerCgroups = cgroups;
+    crashPoint('create:helper-spawned');
 
     const state: StoredState = {
       ociVersion: OCI_VERSION,
@@ -123,11 +119,26 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       initStartTime: '',
       config: spec,
       cgroupPath,
-      cgroupParents: cgroups.madeParents(),
     };
     if (spec.annotations) state.annotations = spec.annotations;
     if (hostMountsBefore) state.hostMountsBefore = hostMountsBefore;
     if (plan.seccomp) state.seccomp = { program: plan.seccomp.program.toString('base64'), flags: plan.seccomp.flags };
+    // Before the cgroups exist: a crash from here on leaves a state that names them (and the mounts
+    // noted above), so delete --force finds what to remove.
+    store.write(state);
+    crashPoint('create:state-recorded');
+
+    // Limits in place before GO; the init joins the cgroups as soon as its pid is known, before it
+    // goes on (the helper's stage 1 never does: only the container's own processes are charged).
+    cgroups = openCgroups(cgroupPath);
+    cgroups.create();
+    crashPoint('create:cgroups-made');
+    const cgroupWarnings: string[] = [];
+    cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);
+    for (const w of cgroupWarnings) log.warn(w);
+    crashPoint('create:limits-applied');
+    const containerCgroups = cgroups;
+    state.cgroupParents = cgroups.madeParents();
     const listenerPath = spec.linux?.seccomp?.listenerPath;
 
     const runRuntimeHooks = () => {
@@ -141,6 +152,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       sendToSeccompListener(listener, fd, state.pid, { ...hookStateJson(spec, { bundle, id }, state.pid, 'creating') });
     };
     runHandshake(
+      'create',
       syncFd,
       spawned.pid,
       plan,
@@ -150,15 +162,21 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
         // Recorded at once, so even a crash of this process leaves the init findable by delete --force.
         state.pid = initPid;
         state.initStartTime = readProcStat(initPid)?.startTime ?? '';
+        const exe = exeIdentity(initPid);
+        if (exe) state.initExe = exe;
         store.write(state);
+        crashPoint('create:init-recorded');
         log.debug(`init pid ${initPid}`);
         containerCgroups.addProcess(initPid);
+        crashPoint('create:init-placed');
       },
       handoff,
     );
 
+    crashPoint('create:init-ready');
     state.phase = 'created';
     store.write(state);
+    crashPoint('create:created-recorded');
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(state.pid));
     return toContainerState(state, 'created');
   } catch (e) {
@@ -180,6 +198,26 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   }
 }
 
+/**
+ * Locks the directory createDir just made. A `delete --force` of the id may slip in between the
+ * two and remove it, and another create may then make the id again: the directory is ours only if
+ * it is still there and still empty.
+ */
+function lockNewDir(store: StateStore, id: string): ContainerLock {
+  let lock: ContainerLock;
+  try {
+    lock = store.lock(id);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new StateError(`container ${id} was deleted while it was being created`);
+    throw e;
+  }
+  if (fs.readdirSync(store.dir(id)).length > 0) {
+    lock.release();
+    throw new StateError(`container with id exists: ${id}`);
+  }
+  return lock;
+}
+
 /** Gives the seccomp listener fd (a copy, closed by the caller afterwards) to the agent. */
 export type SeccompHandoff = (fd: number) => void;
 
@@ -189,6 +227,7 @@ export type SeccompHandoff = (fd: number) => void;
  * listener.
  */
 export function runHandshake(
+  command: 'create' | 'exec',
   syncFd: number,
   helperPid: number,
   plan: LaunchPlan,
@@ -200,15 +239,28 @@ export function runHandshake(
   },
 ): void {
   const n = native();
-  n.syncSend(syncFd, SyncType.GO, 0);
   let initPid = 0;
+  // A peer that is gone (killed: a delete --force of the container meanwhile) is an exit, not a socket error.
+  const send = (type: number) => {
+    try {
+      n.syncSend(syncFd, type, 0);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw exitedError(command, children.reap(initPid || helperPid));
+      throw e;
+    }
+  };
+  send(SyncType.GO);
+  crashPoint(`${command}:sync-GO-sent`);
   for (;;) {
     const msg = n.syncRecv(syncFd, SYNC_TIMEOUT_MS);
-    if (!msg) throw exitedError(children.reap(initPid || helperPid));
+    if (!msg) throw exitedError(command, children.reap(initPid || helperPid));
+    // Every message of the protocol is a crash point on receipt (faults.test.ts lists them from SyncType).
+    crashPoint(`${command}:sync-${syncTypeName(msg.type)}-received`);
     switch (msg.type) {
       case SyncType.USERNS_MAP:
         writeIdMaps(msg.value, plan);
-        n.syncSend(syncFd, SyncType.ACK, 0);
+        send(SyncType.ACK);
         break;
       case SyncType.INIT_PID:
         initPid = msg.value;
@@ -219,18 +271,18 @@ export function runHandshake(
         }
         // The init waits for this ACK: whatever onInitPid does (its cgroups) is done before it goes on.
         onInitPid(initPid);
-        n.syncSend(syncFd, SyncType.ACK, 0);
+        send(SyncType.ACK);
         break;
       case SyncType.HOOKS:
         onHooks();
-        n.syncSend(syncFd, SyncType.ACK, 0);
+        send(SyncType.ACK);
         break;
       case SyncType.SECCOMP_FD: {
         // A copy of the listener is ours: the init may go on (and close its own) at once; were it
         // to hit a notifying syscall first, it waits for the agent that is about to get the fd.
         const fd = takeSeccompFd(initPid, msg.value);
         try {
-          n.syncSend(syncFd, SyncType.ACK, 0);
+          send(SyncType.ACK);
           onSeccompFd(fd);
         } finally {
           fs.closeSync(fd);
@@ -247,6 +299,10 @@ export function runHandshake(
   }
 }
 
+function syncTypeName(type: number): string {
+  return Object.entries(SyncType).find(([, value]) => value === type)?.[0] ?? String(type);
+}
+
 /**
  * Writes the id maps of a new user namespace for process `pid` (user_namespaces(7)), through the
  * addon's verified procfs handle rather than a /proc path.
@@ -259,10 +315,11 @@ function writeIdMaps(pid: number, plan: LaunchPlan): void {
   write('gid_map', plan.gidMap);
 }
 
-/** The error for an init that vanished without saying why (it crashed or was killed). */
-function exitedError(status: ExitStatus | undefined): TsruncError {
+/** The error for an init (or an exec's helper) that vanished without saying why (it crashed or was killed). */
+function exitedError(command: 'create' | 'exec', status: ExitStatus | undefined): TsruncError {
   const how = !status ? '' : status.signal !== null ? ` (killed by ${signalName(status.signal)})` : ` (exit status ${status.exitCode})`;
-  return new TsruncError(`container init exited unexpectedly${how}`);
+  const who = command === 'create' ? 'container init' : 'the process being exec’d';
+  return new TsruncError(`${who} exited unexpectedly${how}`);
 }
 
 /**

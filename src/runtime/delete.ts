@@ -4,7 +4,7 @@
  * process; only a container without one leaves mounts in ours, which are removed here.
  */
 import fs from 'node:fs';
-import { NotFoundError, TsruncError } from '../errors.js';
+import { CorruptStateError, NotFoundError, TsruncError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus, readProcStat } from '../state/status.js';
 import type { StoredState } from '../state/store.js';
@@ -13,6 +13,8 @@ import { openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
 import { openCgroups } from '../cgroups/manager.js';
 import { unmountAddedUnder } from './host-mounts.js';
+import { resolveCgroupPath } from '../cgroups/path.js';
+import { crashPoint } from './faults.js';
 
 export interface DeleteOptions {
   /** Kill the container if it still runs; an unknown id is not an error (containerd relies on it). */
@@ -32,22 +34,41 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     throw e;
   }
   try {
+    crashPoint('delete:locked');
     // We hold the lock, so no create is running: a missing state.json is debris of one that died.
-    const state = store.read(id);
-    const status = deriveStatus(state, store.fifoPath(id));
-    if (status !== 'stopped') {
-      if (!options.force) assertTransition('delete', status, id);
-      // Through the cgroup when there is one: it reaches every process, and thaws a paused container.
-      if (state?.cgroupPath) openCgroups(state.cgroupPath).killAll();
-      killAndWait(state!);
+    let state: StoredState | undefined;
+    let remains: Remains;
+    try {
+      state = store.read(id);
+      remains = { ...state, cgroupPath: state?.cgroupPath };
+    } catch (e) {
+      // A corrupt state: with --force, remove what it still names, and the cgroup its id implies.
+      if (!(options.force && e instanceof CorruptStateError)) throw e;
+      ctx.log.warn(`${e.message}; removing what is left of it`);
+      remains = { ...(e.salvaged as Partial<StoredState>) };
+      remains.cgroupPath ??= resolveCgroupPath(undefined, id);
     }
-    if (state) reapIfOurs(state);
+    const status = state ? deriveStatus(state, store.fifoPath(id)) : 'stopped';
+    if (status !== 'stopped' && !options.force) assertTransition('delete', status, id);
+    // Whatever the status, nothing of the container outlives its delete: a create that died may
+    // have left an init at the start gate. Through the cgroup first (every process, and it thaws a
+    // paused one), then the init by its pidfd.
+    if (remains.cgroupPath) openCgroups(remains.cgroupPath).killAll();
+    crashPoint('delete:cgroup-killed');
+    if (remains.pid && remains.initStartTime) {
+      killAndWait({ pid: remains.pid, initStartTime: remains.initStartTime });
+      reapIfOurs({ pid: remains.pid, initStartTime: remains.initStartTime });
+    }
+    crashPoint('delete:init-killed');
     // As runc: whatever is left in the cgroup (processes outside a pid namespace) goes with it.
-    if (state?.cgroupPath) openCgroups(state.cgroupPath).destroy({ kill: true, parents: state.cgroupParents ?? [] });
-    if (state?.hostMountsBefore) {
-      for (const left of unmountAddedUnder(state.rootfs, state.hostMountsBefore)) ctx.log.warn(`could not unmount ${left}`);
+    if (remains.cgroupPath) openCgroups(remains.cgroupPath).destroy({ kill: true, parents: remains.cgroupParents ?? [] });
+    crashPoint('delete:cgroups-removed');
+    if (remains.hostMountsBefore && remains.rootfs) {
+      for (const left of unmountAddedUnder(remains.rootfs, remains.hostMountsBefore)) ctx.log.warn(`could not unmount ${left}`);
     }
+    crashPoint('delete:mounts-removed');
     store.remove(id);
+    crashPoint('delete:state-removed');
     if (state?.config.hooks?.poststop?.length) {
       try {
         runHooks(state.config, 'poststop', hookStateJson(state.config, { bundle: state.bundle, id }, 0, 'stopped'));
@@ -61,7 +82,10 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
   }
 }
 
-function killAndWait(state: StoredState): void {
+/** What delete acts on: a state's fields, or those salvaged from a corrupt one. */
+type Remains = Partial<Pick<StoredState, 'pid' | 'initStartTime' | 'cgroupPath' | 'cgroupParents' | 'hostMountsBefore' | 'rootfs'>>;
+
+function killAndWait(state: Pick<StoredState, 'pid' | 'initStartTime'>): void {
   const pidfd = openInitPidfd(state);
   if (pidfd === undefined) return;
   try {
@@ -78,7 +102,7 @@ function killAndWait(state: StoredState): void {
  * A library user's process is the init's parent (the init is cloned with CLONE_PARENT): reap the
  * zombie here rather than leave it to accumulate.
  */
-function reapIfOurs(state: StoredState): void {
+function reapIfOurs(state: Pick<StoredState, 'pid' | 'initStartTime'>): void {
   const stat = readProcStat(state.pid);
   if (!stat || stat.state !== 'Z' || stat.startTime !== state.initStartTime) return;
   try {

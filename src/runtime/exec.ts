@@ -21,6 +21,7 @@ import { hookStateJson } from '../plan/build.js';
 import { sendToSeccompListener } from './seccomp-listener.js';
 import { attachTerminal } from './run.js';
 import { signalName } from './signals.js';
+import { crashPoint } from './faults.js';
 
 export interface ExecOptions {
   /** The process to run (config.md "Process"): args, env, cwd, user, capabilities, terminal, … */
@@ -49,7 +50,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   primeCgroupMigration();
   const { store } = ctx;
   const state = store.read(id);
-  const status = deriveStatus(state, store.fifoPath(id));
+  const status = deriveStatus(state, store.fifoPath(id), state?.phase === 'creating' && store.isLocked(id));
   if (!state || (status !== 'running' && status !== 'created')) throw new StateError(`cannot exec in a ${status} container`);
   let proc = options.process;
   if (!proc.args?.length) throw new UsageError('exec: a command is required (arguments or --process)');
@@ -77,6 +78,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     const spawned = n.spawnInit(initHelperPath(), encodePlan(plan), consoleArg, plan.preserveFds);
     children.add(spawned.pid);
     syncFd = spawned.syncFd;
+    crashPoint('exec:helper-spawned');
     const listenerPath = state.config.linux?.seccomp?.listenerPath;
     // The process joins the container's cgroups once its pid is known, before it goes on (the
     // helper that joined the namespaces for it never does).
@@ -84,7 +86,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
       pid = p;
       joinCgroups(p, state.pid);
     };
-    runHandshake(syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
+    runHandshake('exec', syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
       // As runc: the container's state is `running`, its pid the init's; the process is this one.
       const containerState = { ...hookStateJson(state.config, { bundle: state.bundle, id }, state.pid, 'running') };
       sendToSeccompListener({ path: listenerPath!, metadata: state.config.linux?.seccomp?.listenerMetadata }, fd, pid, containerState);
@@ -97,6 +99,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     if (consoleFd !== undefined) fs.closeSync(consoleFd);
     if (pair) fs.closeSync(pair[1]);
   }
+  crashPoint('exec:process-started');
   if (options.pidFile) writeFileAtomic(options.pidFile, String(pid));
   if (options.detach) return { pid };
 

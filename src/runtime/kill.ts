@@ -10,6 +10,7 @@ import type { StoredState } from '../state/store.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { containerPids } from './processes.js';
 import { parseSignal } from './signals.js';
+import { crashPoint } from './faults.js';
 
 export interface KillOptions {
   /** Signal every process of the container, not only its init. */
@@ -28,7 +29,9 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
     // (managers send `kill --all ID 9` when an init without its own pid namespace exits).
     if (options.all && status === 'stopped') return;
     assertTransition('kill', status, id);
+    crashPoint('kill:locked');
     if (options.all) signalOthers(state!, signo);
+    crashPoint('kill:others-signalled');
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('container not running');
     try {

@@ -1,7 +1,7 @@
 /**
  * state and list: read-only, lock-free queries, so a slow create never blocks them.
  */
-import { NotFoundError } from '../errors.js';
+import { CorruptStateError, NotFoundError } from '../errors.js';
 import { deriveStatus } from '../state/status.js';
 import { OCI_VERSION } from '../version.js';
 import { containerPids } from './processes.js';
@@ -11,22 +11,28 @@ import { type ContainerState, type RuntimeContext, toContainerState } from './co
 export function queryState(ctx: RuntimeContext, id: string): ContainerState {
   const { store } = ctx;
   const stored = store.read(id);
+  // A create still running holds the lock; one that died left its state behind unlocked.
+  const lockedByCreate = (!stored || stored.phase === 'creating') && store.isLocked(id);
   if (!stored) {
-    // No state.json yet: a create in progress (it holds the lock) or the debris of one that died.
-    const status = deriveStatus(undefined, store.fifoPath(id), store.isLocked(id));
+    // No state.json yet: a create in progress or the debris of one that died.
+    const status = deriveStatus(undefined, store.fifoPath(id), lockedByCreate);
     return { ociVersion: OCI_VERSION, id, pid: 0, status, bundle: '', rootfs: '', created: '', owner: '' };
   }
-  return toContainerState(stored, deriveStatus(stored, store.fifoPath(id)));
+  return toContainerState(stored, deriveStatus(stored, store.fifoPath(id), lockedByCreate));
 }
 
-/** Every container in the store, sorted by id; ones deleted meanwhile are skipped. */
+/**
+ * Every container in the store, sorted by id; ones deleted meanwhile are skipped, and one whose
+ * state is corrupt is reported as a warning (the rest are still listed; delete --force removes it).
+ */
 export function listContainers(ctx: RuntimeContext): ContainerState[] {
   const out: ContainerState[] = [];
   for (const id of ctx.store.ids()) {
     try {
       out.push(queryState(ctx, id));
     } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
+      if (e instanceof CorruptStateError) ctx.log.warn(`${e.message} (delete --force removes it)`);
+      else if (!(e instanceof NotFoundError)) throw e;
     }
   }
   return out;

@@ -10,6 +10,7 @@ import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { HookError, runHooks } from './hooks.js';
 import type { StoredState } from '../state/store.js';
+import { crashPoint } from './faults.js';
 
 /** The init is already blocked at the gate, so this only bounds a wedged kernel or a stopped init. */
 const GATE_TIMEOUT_MS = 30_000;
@@ -22,6 +23,7 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
     const state = store.read(id);
     const fifo = store.fifoPath(id);
     assertTransition('start', deriveStatus(state, fifo), id);
+    crashPoint('start:locked');
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('cannot start a container that has stopped');
     try {
@@ -33,8 +35,10 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
     } finally {
       fs.closeSync(pidfd);
     }
+    crashPoint('start:gate-opened');
     // The gate's absence is what marks the container running (see deriveStatus).
     fs.rmSync(fifo, { force: true });
+    crashPoint('start:gate-removed');
     const s = state!;
     try {
       runHooks(s.config, 'poststart', hookStateJson(s.config, { bundle: s.bundle, id }, s.pid, 'running'));

@@ -22,7 +22,28 @@ interface SchemaError {
 type Validator = ((doc: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 export function validateSpec(doc: unknown, file = 'config.json'): Spec {
-  return check<Spec>(validateConfig as Validator, 'config.schema.json', doc, file);
+  const spec = check<Spec>(validateConfig as Validator, 'config.schema.json', doc, file);
+  const nul = nulAt(spec, '');
+  if (nul !== undefined) {
+    throw new ConfigError(file, nul, 'must not contain a NUL byte (paths, arguments and names reach the kernel as C strings)', schemaAt('config.schema.json', nul).section);
+  }
+  return spec;
+}
+
+/**
+ * The pointer of the first string or key holding a NUL byte, outside /annotations (which only ever
+ * travel as JSON). The kernel would cut such a string short, so it names something else.
+ */
+function nulAt(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? pointer : undefined;
+  if (value === null || typeof value !== 'object' || pointer === '/annotations') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = `${pointer}/${escapePointer(key)}`;
+    if (key.includes('\0')) return at;
+    const found = nulAt(child, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function validateStateDocument(doc: unknown, file = 'state.json'): State {

@@ -32,16 +32,35 @@ export function initAlive(state: Pick<StoredState, 'pid' | 'initStartTime'>): bo
 }
 
 /**
- * The status of a container. `state` undefined means the create has not recorded an init yet:
- * `creating` while that create still holds the lock (`lockedByCreate`), otherwise the debris of a
- * create that died, which is `stopped` so that delete can clear it.
+ * The status of a container. `lockedByCreate`: a create holds the container's lock right now.
+ * Without a finished create (no state yet, or a state still in phase `creating`) that means
+ * `creating`; otherwise it is what a create that died left, which is `stopped` so that delete
+ * clears it (and kills an init it may have left at the start gate).
  */
 export function deriveStatus(state: StoredState | undefined, fifoPath: string, lockedByCreate = false): Status {
-  if (!state) return lockedByCreate ? 'creating' : 'stopped';
+  if (!state || state.phase === 'creating') return lockedByCreate ? 'creating' : 'stopped';
   if (!initAlive(state)) return 'stopped';
-  if (state.phase === 'creating') return 'creating';
-  if (fs.existsSync(fifoPath)) return 'created';
+  // The gate's file goes after the init passed it: a start that died in between leaves it, but the
+  // init has exec'd the container's program, which a running container is.
+  if (fs.existsSync(fifoPath) && !initHasExeced(state)) return 'created';
   return frozen(state) ? 'paused' : 'running';
+}
+
+/** `dev:ino` of the file process `pid` runs (its /proc/<pid>/exe), or undefined if it cannot be seen. */
+export function exeIdentity(pid: number): string | undefined {
+  try {
+    const st = fs.statSync(`/proc/${pid}/exe`, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The init no longer runs the helper create recorded (a state without the record: not known, so no). */
+function initHasExeced(state: StoredState): boolean {
+  if (state.initExe === undefined) return false;
+  const now = exeIdentity(state.pid);
+  return now !== undefined && now !== state.initExe;
 }
 
 /** The container's cgroup is frozen (`pause`). Read lazily: only a running container can be. */

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromNodeError, NotFoundError, StateError, UsageError } from '../errors.js';
+import { CorruptStateError, fromNodeError, NotFoundError, StateError, UsageError } from '../errors.js';
 import { native } from '../native.js';
 import type { Spec } from '../spec/generated/config.js';
 
@@ -28,6 +28,11 @@ export interface StoredState {
   phase: 'creating' | 'created';
   /** starttime of the init (/proc/<pid>/stat field 22): guards every later signal against pid reuse. */
   initStartTime: string;
+  /**
+   * `dev:ino` of the init's executable (the helper's memfd) while it waits at the start gate: once it
+   * differs, the init has exec'd the container's process, whatever the gate's file says.
+   */
+  initExe?: string;
   /** config.json as it was at create: later changes to the file must not affect the container. */
   config: Spec;
   /** The container's cgroup (relative to each hierarchy's root), when tsrunc made one. */
@@ -61,7 +66,9 @@ export interface ContainerLock {
 export class StateStore {
   constructor(readonly root: string) {}
 
+  /** The container's directory; an id that could name another path is refused here, for every command. */
   dir(id: string): string {
+    validateId(id);
     return path.join(this.root, id);
   }
 
@@ -78,7 +85,16 @@ export class StateStore {
     try {
       fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw fromNodeError('create state root', this.root, e);
+      // A recursive mkdir says ENOENT for what is EROFS (or EACCES) at the last level: ask again for the real reason.
+      let cause = e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        try {
+          fs.mkdirSync(this.root, { mode: 0o700 });
+        } catch (again) {
+          cause = again;
+        }
+      }
+      throw fromNodeError('create state root', this.root, cause);
     }
     this.checkRootOwnership();
     const dir = this.dir(id);
@@ -161,7 +177,10 @@ export class StateStore {
     }
   }
 
-  /** The stored state, or undefined while the create has not recorded an init yet. */
+  /**
+   * The stored state, or undefined while the create has not recorded an init yet. A state.json
+   * that is not a state (truncated, garbage, the wrong shape) throws a CorruptStateError.
+   */
   read(id: string): StoredState | undefined {
     const file = path.join(this.dir(id), 'state.json');
     let text: string;
@@ -173,13 +192,13 @@ export class StateStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(id);
       throw fromNodeError('read', file, e);
     }
-    return JSON.parse(text) as StoredState;
+    return parseState(id, text);
   }
 
   /** Replaces state.json atomically. */
   write(state: StoredState): void {
     const file = path.join(this.dir(state.id), 'state.json');
-    writeFileAtomic(file, JSON.stringify(state), 0o600);
+    writeFileAtomic(file, serializeState(state), 0o600);
   }
 
   /** Removes everything the store holds for the container. */
@@ -200,6 +219,108 @@ export class StateStore {
       throw fromNodeError('read state root', this.root, e);
     }
   }
+}
+
+/**
+ * The fields delete needs to find what a container holds come first, the config (the bulk) last: a
+ * state.json cut short (a full disk, a torn copy) still names the init and the cgroups.
+ */
+const KEY_ORDER: ReadonlyArray<keyof StoredState> = ['id', 'pid', 'initStartTime', 'initExe', 'phase', 'cgroupPath', 'cgroupParents', 'hostMountsBefore', 'rootfs', 'bundle'];
+
+export function serializeState(state: StoredState): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (state[key] !== undefined) ordered[key] = state[key];
+  for (const [key, value] of Object.entries(state)) if (!(key in ordered) && key !== 'config') ordered[key] = value;
+  ordered.config = state.config;
+  return JSON.stringify(ordered);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Each field's check: what a state.json written by tsrunc holds (`?`: may be absent). */
+const FIELD_CHECKS: Record<string, [(v: unknown) => boolean, string, boolean]> = {
+  ociVersion: [isString, 'a string', true],
+  id: [isString, 'a string', true],
+  pid: [isCount, 'a pid', true],
+  bundle: [isString, 'a string', true],
+  rootfs: [isString, 'a string', true],
+  created: [isString, 'a string', true],
+  owner: [isString, 'a string', true],
+  phase: [(v) => v === 'creating' || v === 'created', '"creating" or "created"', true],
+  initStartTime: [(v) => isString(v) && /^\d*$/.test(v), 'a start time', true],
+  config: [isObject, 'an object', true],
+  initExe: [(v) => isString(v) && /^\d+:\d+$/.test(v), 'dev:ino', false],
+  annotations: [isObject, 'an object', false],
+  cgroupPath: [(v) => isString(v) && v.startsWith('/') && !v.split('/').includes('..'), 'an absolute cgroup path', false],
+  cgroupParents: [(v) => isStringArray(v) && v.every((p) => p.startsWith('/') && !p.split('/').includes('..')), 'cgroup directories', false],
+  hostMountsBefore: [(v) => Array.isArray(v) && v.every(isCount), 'mount ids', false],
+  seccomp: [(v) => isObject(v) && isString(v.program) && isCount(v.flags), 'a compiled filter', false],
+};
+
+/**
+ * state.json's text → the state, checked field by field; anything else is a CorruptStateError
+ * carrying the fields that still pass their check (for delete --force).
+ */
+export function parseState(id: string, text: string): StoredState {
+  let doc: unknown;
+  let reason: string | undefined;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    reason = text.trim() === '' ? 'it is empty' : `not JSON (${(e as Error).message})`;
+  }
+  if (reason === undefined) {
+    if (!isObject(doc)) reason = 'not a JSON object';
+    else {
+      for (const [key, [check, expected, required]] of Object.entries(FIELD_CHECKS)) {
+        const value = doc[key];
+        if (value === undefined ? required : !check(value)) {
+          reason = `/${key}: ${value === undefined ? 'is missing' : `is not ${expected}`}`;
+          break;
+        }
+      }
+      if (reason === undefined && doc.id !== id) reason = `/id: names ${JSON.stringify(doc.id)}, not this container`;
+      if (reason === undefined) return doc as unknown as StoredState;
+    }
+  }
+  // Another container's state names its processes and cgroups, not this one's: nothing is salvaged.
+  const fields = isObject(doc) ? doc : scrapeFields(text);
+  const foreign = isObject(doc) && doc.id !== undefined && doc.id !== id;
+  throw new CorruptStateError(id, reason!, foreign ? {} : salvageState(fields));
+}
+
+/** Fields of a state.json that is not JSON (cut short, most likely), found by their text. */
+function scrapeFields(text: string): Record<string, unknown> {
+  const found: Record<string, unknown> = {};
+  const json = (pattern: RegExp) => {
+    const m = pattern.exec(text);
+    if (!m) return undefined;
+    try {
+      return JSON.parse(m[1]!) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  found.pid = json(/"pid":(\d+)/);
+  found.initStartTime = json(/"initStartTime":("\d*")/);
+  found.cgroupPath = json(/"cgroupPath":("(?:[^"\\]|\\.)*")/);
+  found.cgroupParents = json(/"cgroupParents":(\[(?:"(?:[^"\\]|\\.)*",?)*\])/);
+  found.hostMountsBefore = json(/"hostMountsBefore":(\[[\d,]*\])/);
+  found.rootfs = json(/"rootfs":("(?:[^"\\]|\\.)*")/);
+  return found;
+}
+
+/** The fields delete can act on, each only if it passes its check. */
+function salvageState(doc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['pid', 'initStartTime', 'cgroupPath', 'cgroupParents', 'hostMountsBefore', 'rootfs']) {
+    const value = doc[key];
+    if (value !== undefined && FIELD_CHECKS[key]![0](value)) out[key] = value;
+  }
+  return out;
 }
 
 /**

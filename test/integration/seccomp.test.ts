@@ -17,6 +17,15 @@ const profile = (name: string): Seccomp => JSON.parse(fs.readFileSync(repoPath(`
 const X86_ARCHS: Seccomp['architectures'] = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
 
 /**
+ * Why this host cannot make i386 system calls at all, outside any container (some hypervisors fault
+ * on `int 0x80` even with IA32 emulation built in); undefined where it can.
+ */
+const i386Fault = (() => {
+  const r = spawnSync(path.join(buildProbe('syscalls'), 'syscalls'), ['i386-getpid=i386:20'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout === 'i386-getpid ok\n' ? undefined : `this host cannot make i386 system calls: int 0x80 ends the probe with ${r.signal ?? `exit ${r.status}`} outside any container`;
+})();
+
+/**
  * The probe's calls: x86_64 numbers (syscall_64.tbl) unless marked i386 (syscall_32.tbl) or x32.
  * Every one is harmless whatever the filter lets through: bad pointers, absent files, queries.
  */
@@ -35,7 +44,7 @@ const CALLS = [
   'sched_getscheduler-2=64:145:2', 'sched_getscheduler-3=64:145:3', 'personality-0x108=64:135:0x108',
   'socket-inet-dgram=64:41:2:2:0', 'getitimer-0=64:36:0:0', 'getitimer-1=64:36:1:0', 'getitimer-2=64:36:2:0',
   'sched_yield=64:24',
-  'i386-getpid=i386:20', 'i386-mkdir=i386:39:s:/tmp/probe-dir32:0755', 'i386-socketcall=i386:102:1:0', 'i386-personality=i386:136:0xffffffff',
+  ...(i386Fault ? [] : ['i386-getpid=i386:20', 'i386-mkdir=i386:39:s:/tmp/probe-dir32:0755', 'i386-socketcall=i386:102:1:0', 'i386-personality=i386:136:0xffffffff']),
   'x32-getpid=x32:39', 'x32-mkdir=x32:83:s:/tmp/x32:0755',
   'unshare-user=64:272:0x10000000',
 ];
@@ -171,7 +180,7 @@ t.test('operators, AND, OR and 64-bit values decide the right calls', async (t) 
   });
 });
 
-t.test('i386 syscalls are filtered when SCMP_ARCH_X86 is listed, and refused when it is not', async (t) => {
+t.test('i386 syscalls are filtered when SCMP_ARCH_X86 is listed, and refused when it is not', { skip: i386Fault }, async (t) => {
   const calls = ['i386-getpid=i386:20', 'i386-mkdir=i386:39:s:/nonexistent/x:0755', 'x32-getpid=x32:39', 'getpid=64:39'];
   const deny = (architectures: Seccomp['architectures']): Seccomp => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 60 }] });
   const listed = runWith(t, 'tsrunc', probeBundle(t, deny(X86_ARCHS), calls));

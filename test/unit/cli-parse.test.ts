@@ -139,3 +139,11 @@ t.test('exec: everything after the container id is the command, flags included',
   t.equal(command, 'exec');
   t.match(args, { containerId: 'x', env: ['A=1', 'B=2'], tty: true, '--': ['sh', '-c', 'echo hi'] });
 });
+
+t.test('as runc: a boolean flag never takes the next word, a repeated flag keeps its last value', async (t) => {
+  t.match((await parse(['create', '--no-pivot', 'false'])).args, { noPivot: true, containerId: 'false' }, 'fast path');
+  t.match((await parse(['-debug=false', 'create', '--no-pivot', 'false', '--bundle', '/b'])).args, { noPivot: true, containerId: 'false', bundle: '/b' });
+  t.match((await parse(['--root', '/a', '--root', '/b', 'delete', '-f', 'true'])).args, { root: '/b', force: true, containerId: 'true' }, 'yargs path');
+  t.match((await parse(['exec', '-e', 'A=1', '--env', 'B=2', '-u', '1', '-u', '2', 'c', 'sh'])).args, { env: ['A=1', 'B=2'], user: '2' }, 'repeatable flags stay lists');
+  t.same((await parse(['exec', '-e', 'A=1', '-e', 'B=2', 'c', 'sleep', '1e3'])).args['--'], ['sleep', '1e3'], 'the command stays text');
+});

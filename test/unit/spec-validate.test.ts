@@ -136,3 +136,12 @@ t.test('every x-spec names a real anchor, every titled schema has one', async (t
     t.same(untitled, [], `${file}: every titled schema names its section`);
   }
 });
+
+t.test('a NUL byte anywhere but in annotations is refused where it is; oomScoreAdj in the kernel’s range', async (t) => {
+  t.equal(messageFor((s) => (s.mounts[0].destination = '/proc\u0000x')), 'config.json: /mounts/0/destination: must not contain a NUL byte (paths, arguments and names reach the kernel as C strings) (config.md#configMounts)');
+  t.equal(messageFor((s) => (s.process.env = ['A=1', 'B=\u0000'])), 'config.json: /process/env/1: must not contain a NUL byte (paths, arguments and names reach the kernel as C strings) (config.md#configProcess)');
+  t.match(messageFor((s) => (s.linux.sysctl = { 'kernel.x\u0000': '1' })), /^config\.json: \/linux\/sysctl\/kernel\.x\u0000: must not contain a NUL byte/);
+  t.equal(messageFor((s) => (s.annotations = { a: 'b\u0000c' })), 'valid', 'annotations only travel as JSON');
+  t.equal(messageFor((s) => (s.process.oomScoreAdj = 1001)), 'config.json: /process/oomScoreAdj: must be an integer ≤ 1000 (config.md#configLinuxProcess)');
+  t.equal(messageFor((s) => (s.process.oomScoreAdj = -1000)), 'valid');
+});

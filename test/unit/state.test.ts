@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { NotFoundError, StateError, UsageError } from '../../src/errors.js';
+import { CorruptStateError, NotFoundError, StateError, UsageError } from '../../src/errors.js';
 import { setNativeForTesting } from '../../src/native.js';
-import { assertTransition, deriveStatus, initAlive, readProcStat } from '../../src/state/status.js';
-import { StateStore, type StoredState, validateId, writeFileAtomic } from '../../src/state/store.js';
+import { assertTransition, deriveStatus, exeIdentity, initAlive, readProcStat } from '../../src/state/status.js';
+import { parseState, serializeState, StateStore, type StoredState, validateId, writeFileAtomic } from '../../src/state/store.js';
 import { FakeNative } from '../helpers/native-fake.js';
 import { baseSpec } from '../helpers/specs.js';
 
@@ -72,9 +72,12 @@ t.test('status is derived from the live process and the gate', async (t) => {
   const fifo = path.join(dir, 'exec.fifo');
   t.equal(deriveStatus(undefined, fifo, true), 'creating');
   t.equal(deriveStatus(undefined, fifo, false), 'stopped', 'debris of a dead create');
-  t.equal(deriveStatus(stored('x', { phase: 'creating' }), fifo), 'creating');
+  t.equal(deriveStatus(stored('x', { phase: 'creating' }), fifo, true), 'creating', 'a create that still runs');
+  t.equal(deriveStatus(stored('x', { phase: 'creating' }), fifo, false), 'stopped', 'a create that died: delete clears it');
   fs.writeFileSync(fifo, '');
   t.equal(deriveStatus(stored('x'), fifo), 'created');
+  t.equal(deriveStatus(stored('x', { initExe: exeIdentity(process.pid) }), fifo), 'created', 'the init still runs the helper it started as');
+  t.equal(deriveStatus(stored('x', { initExe: '1:1' }), fifo), 'running', 'the init exec’d (a start died before removing the gate)');
   fs.rmSync(fifo);
   t.equal(deriveStatus(stored('x'), fifo), 'running');
   t.equal(deriveStatus(stored('x', { initStartTime: '1' }), fifo), 'stopped', 'a reused pid is not our init');
@@ -132,4 +135,33 @@ t.test('a state root that others may write, or that someone else owns, is refuse
     t.throws(() => new StateStore(root).createDir('b'), /state root .* belongs to uid 65534, not to this user \(uid 0\)/);
   }
   t.notOk(fs.existsSync(path.join(root, 'b')), 'nothing made in a refused root');
+});
+
+t.test('state.json: the fields delete needs first, the config last; every field checked on read', async (t) => {
+  const state = stored('x', { cgroupPath: '/tsrunc/x', cgroupParents: ['/sys/fs/cgroup/pids/tsrunc'], initExe: '5:7' });
+  const text = serializeState(state);
+  t.same(Object.keys(JSON.parse(text)).slice(0, 6), ['id', 'pid', 'initStartTime', 'initExe', 'phase', 'cgroupPath']);
+  t.equal(Object.keys(JSON.parse(text)).at(-1), 'config');
+  t.same(parseState('x', text), JSON.parse(text), 'round trip');
+
+  const corrupt = (id: string, body: string) => {
+    try {
+      parseState(id, body);
+    } catch (e) {
+      t.type(e, CorruptStateError);
+      return e as CorruptStateError;
+    }
+    throw new Error('accepted');
+  };
+  t.match(corrupt('x', '').message, /^container x: state\.json is corrupt: it is empty$/);
+  t.match(corrupt('x', '[1]').message, /: not a JSON object$/);
+  t.match(corrupt('x', JSON.stringify({ ...state, pid: -1 })).message, /: \/pid: is not a pid$/);
+  t.match(corrupt('x', JSON.stringify({ ...state, cgroupPath: '/a/../../b' })).message, /: \/cgroupPath: is not an absolute cgroup path$/);
+  t.match(corrupt('y', text).message, /: \/id: names "x", not this container$/);
+  t.same(corrupt('y', text).salvaged, {}, 'nothing is taken from another container’s state');
+
+  const cut = corrupt('x', text.slice(0, text.indexOf('"rootfs"') + 3));
+  t.match(cut.message, /: not JSON \(/);
+  t.same(cut.salvaged, { pid: state.pid, initStartTime: state.initStartTime, cgroupPath: '/tsrunc/x', cgroupParents: ['/sys/fs/cgroup/pids/tsrunc'] }, 'a cut file still names the init and the cgroups');
+  t.same(corrupt('x', JSON.stringify({ id: 'x', pid: 'one', cgroupPath: '/tsrunc/x' })).salvaged, { cgroupPath: '/tsrunc/x' }, 'a wrong shape: only the fields that pass');
 });

@@ -122,7 +122,7 @@ function integer(name: string, text: string, min: number): number {
   return Number(text);
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const UNITS: Record<string, number> = Object.setPrototypeOf({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }, null);
 
 /** Bytes, with docker's binary units as runc reads them ("512m", "1.5g", "2GiB"); "-1" is no limit. */
 export function size(name: string, text: string): number {

@@ -69,6 +69,9 @@ export interface Process {
   apparmorProfile?: string;
   capabilities?: Capabilities;
   noNewPrivileges?: boolean;
+  /**
+   * The range the kernel takes for oom_score_adj (proc(5)); runc passes other values on and fails at the write.
+   */
   oomScoreAdj?: number;
   scheduler?: Scheduler;
   selinuxLabel?: string;
