@@ -40,6 +40,11 @@ export class CorruptStateError extends StateError {
 }
 
 /** A bad command line: a flag, an argument, an id. */
+/** A hook that failed (ran and exited non-zero, timed out, or could not be run). */
+export class HookError extends TsruncError {
+  override name = 'HookError';
+}
+
 export class UsageError extends TsruncError {
   override name = 'UsageError';
 }

@@ -22,7 +22,7 @@ import { exeIdentity, readProcStat } from '../state/status.js';
 import { crashPoint } from './faults.js';
 import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
-import { runHooks } from './hooks.js';
+import { HookError, runHooks } from './hooks.js';
 import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
@@ -190,6 +190,9 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       for (const left of unmountAddedUnder(rootfs, hostMountsBefore)) log.warn(`cleanup after a failed create: could not unmount ${left}`);
     }
     store.remove(id);
+    // runtime.md: a failing prestart, createRuntime or createContainer hook stops the container and
+    // continues the lifecycle at step 12 (destroyed, above) and 13: the poststop hooks.
+    if (e instanceof HookError) runHooks(spec, 'poststop', hookStateJson(spec, { bundle, id }, 0, 'stopped'), (err) => log.warn(err.message));
     throw e;
   } finally {
     if (syncFd !== undefined) fs.closeSync(syncFd);

@@ -70,12 +70,8 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     store.remove(id);
     crashPoint('delete:state-removed');
     if (state?.config.hooks?.poststop?.length) {
-      try {
-        runHooks(state.config, 'poststop', hookStateJson(state.config, { bundle: state.bundle, id }, 0, 'stopped'));
-      } catch (e) {
-        // runtime.md: a poststop failure is logged, the container is deleted all the same.
-        ctx.log.warn((e as Error).message);
-      }
+      // runtime.md: a poststop failure is a warning; the remaining hooks run and the delete succeeds.
+      runHooks(state.config, 'poststop', hookStateJson(state.config, { bundle: state.bundle, id }, 0, 'stopped'), (e) => ctx.log.warn(e.message));
     }
   } finally {
     lock.release();

@@ -3,7 +3,7 @@
  * the container's init reads like `mount `proc` on `/proc`: Operation not permitted (EPERM)`.
  * test/unit/init-steps.test.ts parses sync.h and fails when the two drift apart.
  */
-import { SyscallError, TsruncError } from '../errors.js';
+import { HookError, SyscallError, TsruncError } from '../errors.js';
 import type { SyncMessage } from '../native.js';
 
 export const SyncType = {
@@ -76,8 +76,9 @@ const ETIMEDOUT = 110;
 /** Turns a SYNC_ERROR message from the init into the error the user sees. */
 export function initStepError(msg: SyncMessage): TsruncError {
   // A hook that ran and failed has a status, not an errno: `createContainer hook #0 `/x`: exit status 3`.
-  if (msg.step === STEP_HOOK && msg.err === 0) return new TsruncError(`${msg.text}: exit status ${msg.value}`);
-  if (msg.step === STEP_HOOK && msg.err === ETIMEDOUT) return new TsruncError(`${msg.text}: timed out`);
+  if (msg.step === STEP_HOOK && msg.err === 0) return new HookError(`${msg.text}: exit status ${msg.value}`);
+  if (msg.step === STEP_HOOK && msg.err === ETIMEDOUT) return new HookError(`${msg.text}: timed out`);
+  if (msg.step === STEP_HOOK) return new HookError(new SyscallError(initSteps[STEP_HOOK]!.operation, msg.text, msg.err).message);
   const step = initSteps[msg.step] ?? { name: `step ${msg.step}`, operation: `init step ${msg.step}` };
   // Not a failed call but something the init found wrong: the text says what.
   if (msg.err === 0) return new TsruncError(`${step.operation} ${msg.text}`);

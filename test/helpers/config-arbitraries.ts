@@ -3,11 +3,16 @@
  * what the spec allows and this host can do), mutations of them that may be anything, and
  * command lines built from runc's vocabulary and noise.
  */
+import fs from 'node:fs';
 import fc from 'fast-check';
 import type { Options } from 'yargs';
 import { COMMANDS, GLOBAL_OPTIONS } from '../../src/cli/main.js';
 import type { Spec } from '../../src/spec/generated/config.js';
+import { repoPath } from './repo.js';
 import { baseSpec } from './specs.js';
+
+/** The seccomp profiles real clients send (test/fixtures/seccomp). */
+const PROFILES = ['podman-default', 'runtime-tools-default'].map((n) => JSON.parse(fs.readFileSync(repoPath(`test/fixtures/seccomp/${n}.json`), 'utf8')) as NonNullable<NonNullable<Spec['linux']>['seccomp']>);
 
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SYS_CHROOT', 'CAP_AUDIT_WRITE', 'CAP_SYS_ADMIN'];
 const OPTIONAL_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'cgroup'] as const;
@@ -57,6 +62,8 @@ export function validSpec(rootfs: string, writable: string): fc.Arbitrary<ValidC
       forward: fc.option(fc.constantFrom('0', '1')),
       annotations: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9.\/-]{0,20}$/), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
       readonlyRoot: fc.boolean(),
+      seccomp: fc.option(fc.constantFrom(...PROFILES.keys())),
+      fuse: fc.boolean(),
     })
     .map((c) => {
       const spec = baseSpec((s) => {
@@ -90,6 +97,11 @@ export function validSpec(rootfs: string, writable: string): fc.Arbitrary<ValidC
         if (Object.keys(resources).length) l.resources = resources;
         if (c.forward !== null && c.namespaces.includes('network')) l.sysctl = { 'net.ipv4.ip_forward': c.forward };
         if (Object.keys(c.annotations).length) s.annotations = c.annotations;
+        if (c.seccomp !== null) l.seccomp = structuredClone(PROFILES[c.seccomp]);
+        if (c.fuse) {
+          l.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }];
+          l.resources = { ...l.resources, devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }] };
+        }
       });
       return { spec, expect: `ok ${c.uid} ${c.gid}` };
     });
