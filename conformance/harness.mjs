@@ -3,7 +3,7 @@
 // config.json over the busybox rootfs, and a look inside the container through the checker
 // (conformance/checker.sh, run by busybox sh in the container, printing JSON). Nothing here
 // imports tsrunc: the suite judges any OCI runtime the same way.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,10 +68,17 @@ export function baseConfig(rootfs) {
 export class World {
   constructor(runtime, rootfs, timeoutMs) {
     this.runtime = runtime;
-    this.rootfs = rootfs;
     this.timeoutMs = timeoutMs;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-conformance-'));
     fs.chmodSync(this.dir, 0o755);
+    // A copy per case: runtimes create mount points in the rootfs, and a broken one may damage it.
+    this.rootfs = path.join(this.dir, 'base-rootfs');
+    const copy = spawnSync('cp', ['-a', rootfs, this.rootfs], { encoding: 'utf8' });
+    if (copy.status !== 0) throw new Error(`copying the rootfs: ${copy.stderr}`);
+    // The checker's mount points exist, as in an image made for it: a container whose root is
+    // mapped to another host uid could not create them in a root-owned rootfs.
+    fs.mkdirSync(path.join(this.rootfs, 'out'), { recursive: true });
+    fs.writeFileSync(path.join(this.rootfs, 'checker.sh'), '');
     this.root = path.join(this.dir, 'state');
     this.token = `OCI_CONFORMANCE=${path.basename(this.dir)}`;
     this.ids = new Set();

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CaseFailure, CaseSkip, World } from './harness.mjs';
-import { NOT_TESTABLE } from './not-testable.mjs';
+import { NOT_TESTABLE as GENERAL_NOT_TESTABLE } from './not-testable.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -47,9 +47,12 @@ const runtimes = values.runtime.map((p) => {
 const { statements, source } = JSON.parse(fs.readFileSync(path.join(here, 'statements.json'), 'utf8'));
 const byId = new Map(statements.map((s) => [s.id, s]));
 const cases = [];
+// Statements no black-box test can observe: not-testable.mjs, and each case file's own `notTestable`.
+const NOT_TESTABLE = { ...GENERAL_NOT_TESTABLE };
 for (const file of fs.readdirSync(path.join(here, 'cases')).filter((f) => f.endsWith('.mjs')).sort()) {
   const mod = await import(path.join(here, 'cases', file));
   for (const c of mod.cases) cases.push({ ...c, file });
+  Object.assign(NOT_TESTABLE, mod.notTestable ?? {});
 }
 // The catalogue is the contract: a case names statements that exist, and each is a case's or untestable.
 for (const c of cases) for (const id of c.statements) if (!byId.has(id)) die(`case "${c.name}" (${c.file}) names ${id}, which is not in statements.json`);

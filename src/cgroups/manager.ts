@@ -152,6 +152,11 @@ function readNumber(file: string): number | undefined {
   }
 }
 
+/** A cgroup with processes in it belongs to someone else (another container, with the same cgroupsPath). */
+function assertUnused(dir: string): void {
+  if (readPids(dir).length) throw new TsruncError(`cgroup ${dir} is not empty: another container uses this cgroupsPath`);
+}
+
 function readPids(dir: string): number[] {
   try {
     return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -262,6 +267,9 @@ class V1Manager implements CgroupManager {
   }
 
   create(): void {
+    // Refused before anything is made or joined: a failed create must not touch another container.
+    for (const m of this.hierarchies) assertUnused(this.dir(m));
+    this.unified?.assertUnused();
     for (const m of this.hierarchies) {
       makeDirs(m, this.path, (dir, parent) => {
         if (dir !== this.dir(m)) this.made.push(dir);
@@ -272,7 +280,6 @@ class V1Manager implements CgroupManager {
           }
         }
       });
-      if (readPids(this.dir(m)).length) throw new TsruncError(`cgroup ${this.dir(m)} is not empty: another container uses this cgroupsPath`);
     }
     this.unified?.create();
   }
@@ -391,9 +398,13 @@ class V2Manager implements CgroupManager {
   }
 
   create(): void {
+    this.assertUnused();
     if (this.enableAll) this.enable(this.available(this.root));
     else makeDirs(this.root, this.path, (dir) => this.noteMade(dir));
-    if (readPids(this.dir).length) throw new TsruncError(`cgroup ${this.dir} is not empty: another container uses this cgroupsPath`);
+  }
+
+  assertUnused(): void {
+    assertUnused(this.dir);
   }
 
   private available(dir: string): string[] {

@@ -5,6 +5,7 @@
  * Conversions follow runc and crun: cpu.shares → cpu.weight, v2's memory.swap.max being swap minus
  * limit, -1 meaning "max".
  */
+import { TsruncError } from '../errors.js';
 import type { Resources } from '../spec/generated/config.js';
 
 export interface CgroupWrite {
@@ -146,7 +147,10 @@ export function v1Writes(r: Resources, warnings: string[], current: CurrentValue
       w('devices', d.allow ? 'devices.allow' : 'devices.deny', rule);
     }
   }
-  if (r.unified) warnings.push('linux.resources.unified applies to cgroup v2 only; ignored on this cgroup v1 host');
+  // config-linux.md: a controller that is not present is an error (runc: "cannot use unified on cgroup v1").
+  if (r.unified && Object.keys(r.unified).length) {
+    throw new TsruncError(`linux.resources.unified (${Object.keys(r.unified).join(', ')}) needs a cgroup v2 host; this host manages its controllers with cgroup v1`);
+  }
   return out;
 }
 

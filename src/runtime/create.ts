@@ -130,8 +130,11 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
 
     // Limits in place before GO; the init joins the cgroups as soon as its pid is known, before it
     // goes on (the helper's stage 1 never does: only the container's own processes are charged).
-    cgroups = openCgroups(cgroupPath);
-    cgroups.create();
+    // Ours to remove (and kill in) on failure only once made: a refused create leaves another
+    // container's cgroup (the same cgroupsPath) alone.
+    const made = openCgroups(cgroupPath);
+    made.create();
+    cgroups = made;
     crashPoint('create:cgroups-made');
     const cgroupWarnings: string[] = [];
     cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);

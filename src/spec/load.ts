@@ -205,7 +205,32 @@ export function checkSpec(spec: Spec, bundle: string): void {
     if (m.destination === '') fail(`/mounts/${i}/destination`, 'must not be empty', 'config.md#configMounts');
   });
 
+  // config.md Hooks: path is an absolute path (resolved nowhere else, so a relative one would run
+  // whatever the runtime's cwd holds).
+  for (const [kind, hooks] of Object.entries(spec.hooks ?? {})) {
+    (hooks ?? []).forEach((h: { path: string }, i: number) => {
+      if (!path.isAbsolute(h.path)) fail(`/hooks/${kind}/${i}/path`, `must be an absolute path, not ${JSON.stringify(h.path)}`, 'config.md#configHooks');
+    });
+  }
+  // config.md Annotations: keys MUST NOT be empty.
+  if (spec.annotations && Object.hasOwn(spec.annotations, '')) fail('/annotations', 'a key must not be an empty string', 'config.md#configAnnotations');
+  // config.md POSIX-platform User: uid and gid are REQUIRED (a default of 0 would run as root unasked).
+  for (const key of ['uid', 'gid'] as const) {
+    if (spec.process?.user && spec.process.user[key] === undefined) fail(`/process/user/${key}`, 'is required', 'config.md#configPOSIXUser');
+  }
   const linux = spec.linux ?? {};
+  // config-linux.md: masked and read-only paths are absolute paths in the container.
+  for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
+    (linux[key] ?? []).forEach((p, i) => {
+      if (!p.startsWith('/')) fail(`/linux/${key}/${i}`, `must be an absolute path, not ${JSON.stringify(p)}`, key === 'maskedPaths' ? 'config-linux.md#configLinuxMaskedPaths' : 'config-linux.md#configLinuxReadonlyPaths');
+    });
+  }
+  // config-linux.md Devices: major and minor are REQUIRED unless the type is p (a fifo).
+  (linux.devices ?? []).forEach((d, i) => {
+    for (const key of ['major', 'minor'] as const) {
+      if (d.type !== 'p' && d[key] === undefined) fail(`/linux/devices/${i}/${key}`, `is required for a device of type ${d.type}`, 'config-linux.md#configLinuxDevices');
+    }
+  });
   const namespaces = linux.namespaces ?? [];
   const seenNs = new Set<string>();
   namespaces.forEach((n, i) => {

@@ -72,7 +72,8 @@ export function validSpec(rootfs: string, writable: string): fc.Arbitrary<ValidC
         p.args = ['sh', '-c', VALID_SCRIPT];
         p.user = { uid: c.uid, gid: c.gid, ...(c.additionalGids.length ? { additionalGids: c.additionalGids } : {}) };
         p.env = [...p.env!, ...c.env.map(([k, v]) => `${k}=${v}`)];
-        p.cwd = c.cwd;
+        // /x exists only as the bind's mount point (the rootfs has no /x of its own).
+        p.cwd = c.cwd === '/x' && c.bind === null ? '/' : c.cwd;
         p.noNewPrivileges = c.noNewPrivileges;
         const effective = c.bounding.slice(0, Math.floor(c.bounding.length * c.effectiveShare));
         p.capabilities = { bounding: c.bounding, permitted: c.bounding, effective };

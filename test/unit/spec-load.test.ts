@@ -185,3 +185,13 @@ t.test('the spec’s rules beyond the schema', async (t) => {
   t.equal(problem(t, (s) => s.process!.rlimits!.push({ type: 'RLIMIT_CORE', soft: 0, hard: 0 })), 'ok', 'distinct rlimits');
   t.equal(problem(t, (s) => s.linux!.namespaces!.push({ type: 'network', path: 'relative' } as never)), `config.json: /linux/namespaces/${spec().linux!.namespaces!.length}: duplicate network namespace (config-linux.md#configLinuxNamespaces)`);
 });
+
+t.test('rules the conformance suite found unchecked: hook paths, empty annotation keys, user ids, masked paths, device numbers', async (t) => {
+  t.equal(problem(t, (s) => (s.hooks = { prestart: [{ path: 'sh' }] })), 'config.json: /hooks/prestart/0/path: must be an absolute path, not "sh" (config.md#configHooks)');
+  t.equal(problem(t, (s) => (s.annotations = { '': 'x' })), 'config.json: /annotations: a key must not be an empty string (config.md#configAnnotations)');
+  t.equal(problem(t, (s) => delete s.process!.user!.gid), 'config.json: /process/user/gid: is required (config.md#configPOSIXUser)');
+  t.equal(problem(t, (s) => (s.linux!.maskedPaths = ['proc/kcore'])), 'config.json: /linux/maskedPaths/0: must be an absolute path, not "proc/kcore" (config-linux.md#configLinuxMaskedPaths)');
+  t.equal(problem(t, (s) => (s.linux!.readonlyPaths = ['/proc/sys', 'x'])), 'config.json: /linux/readonlyPaths/1: must be an absolute path, not "x" (config-linux.md#configLinuxReadonlyPaths)');
+  t.equal(problem(t, (s) => (s.linux!.devices = [{ path: '/dev/fuse', type: 'c', minor: 229 }])), 'config.json: /linux/devices/0/major: is required for a device of type c (config-linux.md#configLinuxDevices)');
+  t.equal(problem(t, (s) => (s.linux!.devices = [{ path: '/dev/pipe', type: 'p' }])), 'ok', 'a fifo needs no numbers');
+});

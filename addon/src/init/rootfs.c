@@ -312,11 +312,20 @@ static void create_device(const struct plan_device *d)
 	if (mknodat(parent, name, d->mode, dev) < 0) {
 		if (errno != EEXIST)
 			die_path(STEP_MKNOD, d->path);
-		/* Already there (an image may ship /dev): keep it only if it is the very same node. */
+		/* Already there (an image may ship /dev). config-linux.md: a file there that is not the
+		 * requested device is an error; it is never replaced (it may be a file of the host's rootfs).
+		 * The same device with other permissions is remade with the requested ones. */
 		struct stat st;
 		if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			die_path(STEP_MKNOD, d->path);
-		if (!is_device(&st, d->mode, dev) || (st.st_mode & 07777) != (d->mode & 07777)) {
+		if (!is_device(&st, d->mode, dev)) {
+			char found[64], wanted[64];
+			struct stat want = {.st_mode = d->mode, .st_rdev = dev};
+			describe_file(&st, found, sizeof found);
+			describe_file(&want, wanted, sizeof wanted);
+			die(STEP_MKNOD, 0, "`%s`: a file already there is %s, not %s", d->path, found, wanted);
+		}
+		if ((st.st_mode & 07777) != (d->mode & 07777)) {
 			if (unlinkat(parent, name, 0) < 0 || mknodat(parent, name, d->mode, dev) < 0)
 				die_path(STEP_MKNOD, d->path);
 		}
