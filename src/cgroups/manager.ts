@@ -152,6 +152,24 @@ function readNumber(file: string): number | undefined {
   }
 }
 
+/**
+ * A new cpuset starts with no cpus and no mems, and nothing can join it: `dir` gets its parent's.
+ * A parent another create has just made may still be empty itself, so every empty level from the
+ * top down is filled from the nearest level above that has them.
+ */
+function inheritCpuset(mountpoint: string, dir: string): void {
+  const levels: string[] = [];
+  for (let d = dir; d !== mountpoint && d.startsWith(`${mountpoint}/`); d = path.dirname(d)) levels.unshift(d);
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+    let value = fs.readFileSync(path.join(mountpoint, f), 'utf8').trim();
+    for (const level of levels) {
+      const own = fs.readFileSync(path.join(level, f), 'utf8').trim();
+      if (own) value = own;
+      else write(path.join(level, f), value || '\n');
+    }
+  }
+}
+
 /** A cgroup with processes in it belongs to someone else (another container, with the same cgroupsPath). */
 function assertUnused(dir: string): void {
   if (readPids(dir).length) throw new TsruncError(`cgroup ${dir} is not empty: another container uses this cgroupsPath`);
@@ -271,14 +289,9 @@ class V1Manager implements CgroupManager {
     for (const m of this.hierarchies) assertUnused(this.dir(m));
     this.unified?.assertUnused();
     for (const m of this.hierarchies) {
-      makeDirs(m, this.path, (dir, parent) => {
+      makeDirs(m, this.path, (dir) => {
         if (dir !== this.dir(m)) this.made.push(dir);
-        // A new cpuset starts with no cpus and no mems, and nothing can join it: inherit the parent's.
-        if (m === this.mounts.get('cpuset')) {
-          for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-            write(path.join(dir, f), fs.readFileSync(path.join(parent, f), 'utf8').trim() || '\n');
-          }
-        }
+        if (m === this.mounts.get('cpuset')) inheritCpuset(m, dir);
       });
     }
     this.unified?.create();
