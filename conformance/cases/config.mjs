@@ -595,7 +595,8 @@ export const cases = [
       const c = await w.run(['create', '--bundle', bundle, id]);
       expect(c.status === 0, `create succeeds (${trimmed(c.stderr)})`);
       expect((await w.run(['start', id])).status === 0, 'start succeeds');
-      expect(await w.waitFor(() => fs.existsSync(path.join(out, 'argv'))), '"busybox" was found through PATH and ran');
+      // The shell creates the file before it writes it: wait for the line, not the name.
+      expect(await w.waitFor(() => fs.existsSync(path.join(out, 'argv')) && fs.readFileSync(path.join(out, 'argv'), 'utf8').endsWith('\n')), '"busybox" was found through PATH and ran');
       expect(fs.readFileSync(path.join(out, 'argv'), 'utf8').trim() === 'argzero argone', 'the rest of args is its argv');
       await refused(w, 'args []', (c) => (c.process.args = []));
       const id2 = w.id();

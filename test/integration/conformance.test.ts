@@ -33,10 +33,10 @@ const KNOWN_FAILURES: Record<string, string> = {
   'config.md: a capability this host cannot grant is a warning, not a failure; the others are granted': 'an ungrantable capability fails the create (runc too); the SHOULD NOT fail is not met yet',
 };
 
-t.test('tsrunc passes every case runc passes, and fails only the known ones', async (t) => {
-  const report = path.join(tempDir(t), 'REPORT.md');
-  const r = spawnSync(process.execPath, [repoPath('conformance/run.mjs'), '--runtime', tsruncBin, '--runtime', 'runc', '--report', report], { encoding: 'utf8', timeout: 800_000 });
-  t.equal(r.signal, null, 'the suite finished');
+/** Runs the suite (all cases, or those `filter` selects) on tsrunc and runc: case → runtime → verdict. */
+function runSuite(report: string, filter?: string): { verdicts: Map<string, Map<string, string>>; summary: string; signal: NodeJS.Signals | null } {
+  const args = [repoPath('conformance/run.mjs'), '--runtime', tsruncBin, '--runtime', 'runc', '--report', report, ...(filter ? ['--filter', filter] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 800_000 });
   const verdicts = new Map<string, Map<string, string>>();
   for (const line of r.stdout.split('\n')) {
     const m = /^(not ok|ok) \d+ - (\w+): (.*?)(?: # SKIP (.*))?$/.exec(line);
@@ -45,11 +45,33 @@ t.test('tsrunc passes every case runc passes, and fails only the known ones', as
     if (!verdicts.has(name!)) verdicts.set(name!, new Map());
     verdicts.get(name!)!.set(runtime!, skip !== undefined ? 'skip' : ok === 'ok' ? 'pass' : 'fail');
   }
-  t.ok(verdicts.size >= 140, `${verdicts.size} cases ran`);
+  return { verdicts, summary: r.stdout.split('\n').filter((l) => l.startsWith('# ')).join('\n'), signal: r.signal };
+}
+
+/** Cases whose verdicts break the rule: tsrunc failing outside the known list, or runc passing where tsrunc does not. */
+const unexpected = (verdicts: Map<string, Map<string, string>>) =>
+  [...verdicts].filter(([name, v]) => (v.get('tsrunc') === 'fail' && !KNOWN_FAILURES[name]) || (v.get('runc') === 'pass' && v.get('tsrunc') !== 'pass')).map(([n]) => n);
+
+t.test('tsrunc passes every case runc passes, and fails only the known ones', async (t) => {
+  const report = path.join(tempDir(t), 'REPORT.md');
+  const first = runSuite(report);
+  t.equal(first.signal, null, 'the suite finished');
+  t.ok(first.verdicts.size >= 140, `${first.verdicts.size} cases ran`);
+  t.comment(first.summary);
+  // A case that breaks the rule runs once more on its own: a timing flake shows as such (and is
+  // reported), a real regression fails again.
+  let verdicts = first.verdicts;
+  const again = unexpected(first.verdicts);
+  if (again.length) {
+    t.comment(`running again: ${again.join('; ')}`);
+    const escape = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const second = runSuite(path.join(tempDir(t), 'REPORT-again.md'), `^(${again.map(escape).join('|')})$`);
+    verdicts = new Map([...first.verdicts, ...second.verdicts]);
+    for (const n of again) if (!unexpected(second.verdicts).includes(n)) t.comment(`FLAKY (passed the rule on its second run): ${n}`);
+  }
   const tsruncFails = [...verdicts].filter(([, v]) => v.get('tsrunc') === 'fail').map(([n]) => n);
   const runcOnly = [...verdicts].filter(([, v]) => v.get('runc') === 'pass' && v.get('tsrunc') !== 'pass').map(([n]) => n);
   t.same(tsruncFails.sort(), Object.keys(KNOWN_FAILURES).sort(), 'tsrunc fails exactly the known cases');
   t.same(runcOnly, [], 'no case passes under runc but not under tsrunc');
-  t.comment(r.stdout.split('\n').filter((l) => l.startsWith('# ')).join('\n'));
   t.ok(fs.existsSync(report), 'the report was written');
 });
