@@ -545,42 +545,31 @@ export const cases = [
     },
   },
   // ---------------------------------------------------------------------------- blockIO
-  {
-    name: 'config-linux.md cgroups: blockIO throttle bps entries (major, minor, rate) are written',
-    statements: ['config-linux.md#configLinuxBlockIO/3', 'config-linux.md#configLinuxBlockIO/4'],
+  // The four throttles, two cases of two: [what, config fields, v2 io.max keys, v1 file suffixes, rates, statements].
+  ...[
+    ['bps', ['throttleReadBpsDevice', 'throttleWriteBpsDevice'], ['rbps', 'wbps'], ['read_bps_device', 'write_bps_device'], [1048576, 2097152], [3, 4]],
+    ['iops', ['throttleReadIOPSDevice', 'throttleWriteIOPSDevice'], ['riops', 'wiops'], ['read_iops_device', 'write_iops_device'], [300, 150], [5, 6]],
+  ].map(([what, fields, v2Keys, v1Files, rates, statements]) => ({
+    name: `config-linux.md cgroups: blockIO throttle ${what} entries (major, minor, rate) are written`,
+    statements: statements.map((n) => `config-linux.md#configLinuxBlockIO/${n}`),
     async run(w) {
       const dev = blockDevice();
       if (!dev) skip('this host has no block device');
-      const { pid } = await created(w, (c) => resources(c, { blockIO: { throttleReadBpsDevice: [{ major: dev.major, minor: dev.minor, rate: 1048576 }], throttleWriteBpsDevice: [{ major: dev.major, minor: dev.minor, rate: 2097152 }] } }));
+      const { pid } = await created(w, (c) => resources(c, { blockIO: Object.fromEntries(fields.map((f, i) => [f, [{ major: dev.major, minor: dev.minor, rate: rates[i] }]])) }));
       const key = `${dev.major}:${dev.minor}`;
       if (pureV2()) {
         const m = read(path.join(cgroupDir(pid, ''), 'io.max'));
-        expect(new RegExp(`^${key} .*rbps=1048576`, 'm').test(m) && new RegExp(`^${key} .*wbps=2097152`, 'm').test(m), `io.max limits ${dev.name} to rbps=1048576 wbps=2097152 (${m})`);
+        const want = v2Keys.map((k, i) => `${k}=${rates[i]}`);
+        expect(want.every((kv) => new RegExp(`^${key} .*${kv}`, 'm').test(m)), `io.max limits ${dev.name} to ${want.join(' ')} (${m})`);
       } else {
         const d = cgroupDir(pid, 'blkio');
-        expect(read(path.join(d, 'blkio.throttle.read_bps_device')) === `${key} 1048576`, `blkio.throttle.read_bps_device is "${key} 1048576" (${read(path.join(d, 'blkio.throttle.read_bps_device'))})`);
-        expect(read(path.join(d, 'blkio.throttle.write_bps_device')) === `${key} 2097152`, `blkio.throttle.write_bps_device is "${key} 2097152" (${read(path.join(d, 'blkio.throttle.write_bps_device'))})`);
+        v1Files.forEach((f, i) => {
+          const got = read(path.join(d, `blkio.throttle.${f}`));
+          expect(got === `${key} ${rates[i]}`, `blkio.throttle.${f} is "${key} ${rates[i]}" (${got})`);
+        });
       }
     },
-  },
-  {
-    name: 'config-linux.md cgroups: blockIO throttle iops entries (major, minor, rate) are written',
-    statements: ['config-linux.md#configLinuxBlockIO/5', 'config-linux.md#configLinuxBlockIO/6'],
-    async run(w) {
-      const dev = blockDevice();
-      if (!dev) skip('this host has no block device');
-      const { pid } = await created(w, (c) => resources(c, { blockIO: { throttleReadIOPSDevice: [{ major: dev.major, minor: dev.minor, rate: 300 }], throttleWriteIOPSDevice: [{ major: dev.major, minor: dev.minor, rate: 150 }] } }));
-      const key = `${dev.major}:${dev.minor}`;
-      if (pureV2()) {
-        const m = read(path.join(cgroupDir(pid, ''), 'io.max'));
-        expect(new RegExp(`^${key} .*riops=300`, 'm').test(m) && new RegExp(`^${key} .*wiops=150`, 'm').test(m), `io.max limits ${dev.name} to riops=300 wiops=150 (${m})`);
-      } else {
-        const d = cgroupDir(pid, 'blkio');
-        expect(read(path.join(d, 'blkio.throttle.read_iops_device')) === `${key} 300`, `blkio.throttle.read_iops_device is "${key} 300" (${read(path.join(d, 'blkio.throttle.read_iops_device'))})`);
-        expect(read(path.join(d, 'blkio.throttle.write_iops_device')) === `${key} 150`, `blkio.throttle.write_iops_device is "${key} 150" (${read(path.join(d, 'blkio.throttle.write_iops_device'))})`);
-      }
-    },
-  },
+  })),
   {
     name: 'config-linux.md cgroups: blockIO weightDevice entries (major, minor, weight) are written',
     statements: ['config-linux.md#configLinuxBlockIO/1', 'config-linux.md#configLinuxBlockIO/2'],

@@ -67,6 +67,15 @@ function makeVeth() {
   if (r.status !== 0) skip(`cannot make a veth pair on this host (${r.stderr.trim()})`);
   return { a, b, remove: () => sh(`ip link del ${a} 2>/dev/null; ip link del ${b} 2>/dev/null`) };
 }
+/** Runs `body` with a fresh veth pair, removed afterwards whatever happened. */
+async function withVeth(body) {
+  const v = makeVeth();
+  try {
+    await body(v);
+  } finally {
+    v.remove();
+  }
+}
 const hostHasLink = (name) => sh(`ip link show dev ${name}`).status === 0;
 
 /**
@@ -534,76 +543,64 @@ export const cases = [
     name: 'config-linux.md: netDevices: a host veth is moved in, renamed, up, with its permanent global addresses',
     statements: ['config-linux.md#configLinuxNetworkDevices/1', 'config-linux.md#configLinuxNetworkDevices/5', 'config-linux.md#configLinuxNetworkDevices/6'],
     async run(w) {
-      const v = makeVeth();
-      try {
-        sh(`ip addr add 192.0.2.17/24 dev ${v.a}`);
-        const v6 = fs.existsSync('/proc/net/if_inet6') && sh(`ip -6 addr add 2001:db8::17/64 dev ${v.a} nodad`).status === 0;
-        const { r } = await check(w, ['links=ls /sys/class/net', 'addr=ip -o addr show dev ctr0', 'flags=cat /sys/class/net/ctr0/flags'], (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }), { hold: true });
-        expect(r.links.out.split(/\s+/).includes('ctr0'), `the device is in the container as ctr0 (${r.links.out})`);
-        expect(!hostHasLink(v.a), `${v.a} left the host namespace`);
-        expect(/inet 192\.0\.2\.17\/24/.test(r.addr.out), `its IPv4 address 192.0.2.17/24 is kept (${r.addr.out})`);
-        if (v6) expect(/inet6 2001:db8::17\/64/.test(r.addr.out), `its IPv6 address 2001:db8::17/64 is kept (${r.addr.out})`);
-        expect((parseInt(r.flags.out, 16) & 1) === 1, `it is up (IFF_UP) (flags ${r.flags.out})`);
-      } finally {
-        v.remove();
-      }
+      await withVeth(async (v) => {
+      sh(`ip addr add 192.0.2.17/24 dev ${v.a}`);
+      const v6 = fs.existsSync('/proc/net/if_inet6') && sh(`ip -6 addr add 2001:db8::17/64 dev ${v.a} nodad`).status === 0;
+      const { r } = await check(w, ['links=ls /sys/class/net', 'addr=ip -o addr show dev ctr0', 'flags=cat /sys/class/net/ctr0/flags'], (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }), { hold: true });
+      expect(r.links.out.split(/\s+/).includes('ctr0'), `the device is in the container as ctr0 (${r.links.out})`);
+      expect(!hostHasLink(v.a), `${v.a} left the host namespace`);
+      expect(/inet 192\.0\.2\.17\/24/.test(r.addr.out), `its IPv4 address 192.0.2.17/24 is kept (${r.addr.out})`);
+      if (v6) expect(/inet6 2001:db8::17\/64/.test(r.addr.out), `its IPv6 address 2001:db8::17/64 is kept (${r.addr.out})`);
+      expect((parseInt(r.flags.out, 16) & 1) === 1, `it is up (IFF_UP) (flags ${r.flags.out})`);
+      });
     },
   },
   {
     name: 'config-linux.md: netDevices: the device is not moved back to the host when the container is deleted',
     statements: ['config-linux.md#configLinuxNetworkDevices/8'],
     async run(w) {
-      const v = makeVeth();
-      try {
-        const { r, id } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }), { hold: true });
-        expect(r.links.out.split(/\s+/).includes('ctr0'), `the device is in the container as ctr0 (${r.links.out})`);
-        expect((await w.run(['kill', id, 'KILL'])).status === 0, 'kill succeeds');
-        expect(await w.waitFor(async () => (await w.state(id))?.status === 'stopped'), 'the container stopped');
-        expect((await w.run(['delete', id])).status === 0, 'delete succeeds');
-        // A veth dies with its namespace (and takes its peer along); moved back, it would be on the host again.
-        await w.waitFor(() => !hostHasLink(v.b), 3000);
-        expect(!hostHasLink(v.a) && !hostHasLink('ctr0'), `neither ${v.a} nor ctr0 came back to the host`);
-        expect(!hostHasLink(v.b), `its peer ${v.b} went with it: the veth was destroyed with the namespace`);
-      } finally {
-        v.remove();
-      }
+      await withVeth(async (v) => {
+      const { r, id } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }), { hold: true });
+      expect(r.links.out.split(/\s+/).includes('ctr0'), `the device is in the container as ctr0 (${r.links.out})`);
+      expect((await w.run(['kill', id, 'KILL'])).status === 0, 'kill succeeds');
+      expect(await w.waitFor(async () => (await w.state(id))?.status === 'stopped'), 'the container stopped');
+      expect((await w.run(['delete', id])).status === 0, 'delete succeeds');
+      // A veth dies with its namespace (and takes its peer along); moved back, it would be on the host again.
+      await w.waitFor(() => !hostHasLink(v.b), 3000);
+      expect(!hostHasLink(v.a) && !hostHasLink('ctr0'), `neither ${v.a} nor ctr0 came back to the host`);
+      expect(!hostHasLink(v.b), `its peer ${v.b} went with it: the veth was destroyed with the namespace`);
+      });
     },
   },
   {
     name: 'config-linux.md: netDevices: a device missing on the host, or a name already in the container (lo), is an error',
     statements: ['config-linux.md#configLinuxNetworkDevices/2', 'config-linux.md#configLinuxNetworkDevices/3'],
     async run(w) {
-      const v = makeVeth();
-      try {
-        const control = await refusal(w, (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }));
-        if (control.refused) skip(`the runtime refuses even a valid netDevices entry (${control.how}), so its refusing invalid ones shows nothing`);
-        await w.run(['delete', '--force', [...w.ids].pop()]);
-        await w.waitFor(() => !hostHasLink(v.b), 1500);
-        v.remove();
-        sh(`ip link add ${v.a} type veth peer name ${v.b}`);
-        const missing = `ocx${uniq()}`;
-        const r1 = await refusal(w, (c) => (c.linux.netDevices = { [missing]: { name: 'ctr0' } }));
-        expect(r1.refused, `moving ${missing}, which does not exist, is refused (${r1.how})`);
-        const r2 = await refusal(w, (c) => (c.linux.netDevices = { [v.a]: { name: 'lo' } }));
-        expect(r2.refused, `naming it lo, which the new namespace has, is refused (${r2.how})`);
-      } finally {
-        v.remove();
-      }
+      await withVeth(async (v) => {
+      const control = await refusal(w, (c) => (c.linux.netDevices = { [v.a]: { name: 'ctr0' } }));
+      if (control.refused) skip(`the runtime refuses even a valid netDevices entry (${control.how}), so its refusing invalid ones shows nothing`);
+      await w.run(['delete', '--force', [...w.ids].pop()]);
+      await w.waitFor(() => !hostHasLink(v.b), 1500);
+      v.remove();
+      sh(`ip link add ${v.a} type veth peer name ${v.b}`);
+      const missing = `ocx${uniq()}`;
+      const r1 = await refusal(w, (c) => (c.linux.netDevices = { [missing]: { name: 'ctr0' } }));
+      expect(r1.refused, `moving ${missing}, which does not exist, is refused (${r1.how})`);
+      const r2 = await refusal(w, (c) => (c.linux.netDevices = { [v.a]: { name: 'lo' } }));
+      expect(r2.refused, `naming it lo, which the new namespace has, is refused (${r2.how})`);
+      });
     },
   },
   {
     name: 'config-linux.md: netDevices: a name template with %d is allowed and the kernel names the device',
     statements: ['config-linux.md#configLinuxNetworkDevices/3', 'config-linux.md#configLinuxNetworkDevices/4'],
     async run(w) {
-      const v = makeVeth();
-      try {
-        const { r } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v.a]: { name: 'eth%d' } }));
-        const names = r.links.out.split(/\s+/);
-        expect(names.some((n) => /^eth\d+$/.test(n)), `the device is in the container as eth<N> (${names.join(' ')})`);
-        expect(!hostHasLink(v.a), `${v.a} left the host namespace`);
-      } finally {
-        v.remove();
-      }
+      await withVeth(async (v) => {
+      const { r } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v.a]: { name: 'eth%d' } }));
+      const names = r.links.out.split(/\s+/);
+      expect(names.some((n) => /^eth\d+$/.test(n)), `the device is in the container as eth<N> (${names.join(' ')})`);
+      expect(!hostHasLink(v.a), `${v.a} left the host namespace`);
+      });
     },
   },
 

@@ -294,7 +294,7 @@ class V1Manager implements CgroupManager {
         if (m === this.mounts.get('cpuset')) inheritCpuset(m, dir);
       });
     }
-    this.unified?.create();
+    this.unified?.make();
   }
 
   apply(resources: Resources, warnings: string[]): void {
@@ -412,12 +412,17 @@ class V2Manager implements CgroupManager {
 
   create(): void {
     this.assertUnused();
-    if (this.enableAll) this.enable(this.available(this.root));
-    else makeDirs(this.root, this.path, (dir) => this.noteMade(dir));
+    this.make();
   }
 
   assertUnused(): void {
     assertUnused(this.dir);
+  }
+
+  /** Makes the directories (and enables the controllers) without the check: V1Manager checks first. */
+  make(): void {
+    if (this.enableAll) this.enable(this.available(this.root));
+    else makeDirs(this.root, this.path, (dir) => this.noteMade(dir));
   }
 
   private available(dir: string): string[] {

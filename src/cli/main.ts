@@ -99,6 +99,15 @@ export function longFlagNames(): Set<string> {
   return names;
 }
 
+type OptionSpec = Pick<Options, 'type' | 'alias'>;
+
+/** The option a flag (`--name`, `-name` or an alias such as `-b`) names in `options`, with its name. */
+function optionFor(flag: string, options: Record<string, OptionSpec>): [string, OptionSpec] | undefined {
+  const name = flag.replace(/^--?/, '');
+  if (options[name]) return [name, options[name]];
+  return Object.entries(options).find(([, o]) => [o.alias ?? []].flat().includes(name));
+}
+
 /**
  * runc (urfave/cli) never lets a boolean flag take the next word: `create --systemd-cgroup false`
  * names the container "false", as the fast path reads it. yargs would take "false" for the flag's
@@ -106,21 +115,19 @@ export function longFlagNames(): Set<string> {
  */
 export function pinBooleanFlags(args: readonly string[]): string[] {
   const out = [...args];
-  let options = GLOBAL_OPTIONS as Record<string, Options>;
+  let options = GLOBAL_OPTIONS as Record<string, OptionSpec>;
   let command = false;
   for (let i = 0; i < out.length; i++) {
     const a = out[i]!;
     if (a === '--') break;
     if (!a.startsWith('-') || a === '-') {
       const c: CliCommand<never> | undefined = command ? undefined : COMMANDS.find((x) => x.command.split(' ')[0] === a);
-      if (c) [options, command] = [{ ...options, ...(c.options as Record<string, Options> | undefined) }, true];
+      if (c) [options, command] = [{ ...options, ...(c.options as Record<string, OptionSpec> | undefined) }, true];
       continue;
     }
-    if (a.includes('=')) continue;
-    const short = a.startsWith('--') ? undefined : a.slice(1);
-    const name = short === undefined ? a.slice(2) : Object.keys(options).find((n) => [options[n]!.alias ?? []].flat().includes(short));
-    const spec = name === undefined ? undefined : options[name];
-    if (!spec) continue;
+    const found = a.includes('=') ? undefined : optionFor(a, options);
+    if (!found) continue;
+    const [name, spec] = found;
     if (spec.type !== 'boolean') i++; // its value
     else if (out[i + 1] === 'true' || out[i + 1] === 'false') out[i] = `--${name}=true`;
   }
@@ -225,12 +232,10 @@ export async function buildParser(args: string[], dispatch: Dispatch = runHandle
  * (`exec ID sh -c 'ls -l'`): put a `--` after the id so that neither we nor yargs parse it.
  */
 export function splitExecCommand(argv: readonly string[], longFlags: ReadonlySet<string>): string[] {
-  const globals = GLOBAL_OPTIONS as Record<string, { type?: string }>;
-  const execOptions = (execCommand.options ?? {}) as Record<string, { type?: string; alias?: string | readonly string[] }>;
-  const takesValue = (arg: string, options: Record<string, { type?: string; alias?: string | readonly string[] }>): boolean => {
-    if (arg.includes('=')) return false;
-    const name = arg.replace(/^--?/, '');
-    const entry = options[name] ?? Object.values(options).find((o) => [o.alias ?? []].flat().includes(name));
+  const globals = GLOBAL_OPTIONS as Record<string, OptionSpec>;
+  const execOptions = (execCommand.options ?? {}) as Record<string, OptionSpec>;
+  const takesValue = (arg: string, options: Record<string, OptionSpec>): boolean => {
+    const entry = arg.includes('=') ? undefined : optionFor(arg, options)?.[1];
     return entry !== undefined && entry.type !== 'boolean';
   };
   let i = 0;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalName } from './signals.js';
-import { ConfigError, NotFoundError, StateError, TsruncError, UsageError } from '../errors.js';
+import { ConfigError, HookError, NotFoundError, StateError, TsruncError, UsageError } from '../errors.js';
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson, nativeSeccomp } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
@@ -22,7 +22,7 @@ import { exeIdentity, readProcStat } from '../state/status.js';
 import { crashPoint } from './faults.js';
 import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
-import { HookError, runHooks } from './hooks.js';
+import { runHooks } from './hooks.js';
 import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
@@ -305,8 +305,11 @@ export function runHandshake(
   }
 }
 
+/** Sync message names by number, for the crash point named after each message received. */
+const SYNC_TYPE_NAMES = new Map<number, string>(Object.entries(SyncType).map(([name, value]) => [value, name]));
+
 function syncTypeName(type: number): string {
-  return Object.entries(SyncType).find(([, value]) => value === type)?.[0] ?? String(type);
+  return SYNC_TYPE_NAMES.get(type) ?? String(type);
 }
 
 /**

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { CorruptStateError, NotFoundError, TsruncError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus, readProcStat } from '../state/status.js';
-import type { StoredState } from '../state/store.js';
+import type { Remains, StoredState } from '../state/store.js';
 import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
@@ -40,12 +40,12 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     let remains: Remains;
     try {
       state = store.read(id);
-      remains = { ...state, cgroupPath: state?.cgroupPath };
+      remains = { ...state };
     } catch (e) {
       // A corrupt state: with --force, remove what it still names, and the cgroup its id implies.
       if (!(options.force && e instanceof CorruptStateError)) throw e;
       ctx.log.warn(`${e.message}; removing what is left of it`);
-      remains = { ...(e.salvaged as Partial<StoredState>) };
+      remains = { ...(e.salvaged as Remains) };
       remains.cgroupPath ??= resolveCgroupPath(undefined, id);
     }
     const status = state ? deriveStatus(state, store.fifoPath(id)) : 'stopped';
@@ -78,8 +78,6 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
   }
 }
 
-/** What delete acts on: a state's fields, or those salvaged from a corrupt one. */
-type Remains = Partial<Pick<StoredState, 'pid' | 'initStartTime' | 'cgroupPath' | 'cgroupParents' | 'hostMountsBefore' | 'rootfs'>>;
 
 function killAndWait(state: Pick<StoredState, 'pid' | 'initStartTime'>): void {
   const pidfd = openInitPidfd(state);

@@ -9,8 +9,6 @@ import type { Hook, Spec } from '../spec/generated/config.js';
 
 export type RuntimeHookKind = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
 
-export { HookError };
-
 /**
  * Runs the `kind` hooks of `spec` in order. A failure (`<kind> hook #<n> `<path>`: exit status 3`)
  * is thrown at once, or, given `onFailure`, handed to it and the remaining hooks still run

@@ -3,12 +3,12 @@
  * The gate and the init's pidfd are waited on together: a dead init is an error, never a hang.
  */
 import fs from 'node:fs';
-import { StateError } from '../errors.js';
+import { StateError, HookError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus } from '../state/status.js';
 import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
-import { HookError, runHooks } from './hooks.js';
+import { runHooks } from './hooks.js';
 import type { StoredState } from '../state/store.js';
 import { crashPoint } from './faults.js';
 

@@ -313,10 +313,14 @@ function scrapeFields(text: string): Record<string, unknown> {
   return found;
 }
 
+/** The fields that find what a container holds: delete acts on them, and salvages them from a corrupt state. */
+export const SALVAGED_FIELDS = ['pid', 'initStartTime', 'cgroupPath', 'cgroupParents', 'hostMountsBefore', 'rootfs'] as const;
+export type Remains = Partial<Pick<StoredState, (typeof SALVAGED_FIELDS)[number]>>;
+
 /** The fields delete can act on, each only if it passes its check. */
-function salvageState(doc: Record<string, unknown>): Record<string, unknown> {
+function salvageState(doc: Record<string, unknown>): Remains {
   const out: Record<string, unknown> = {};
-  for (const key of ['pid', 'initStartTime', 'cgroupPath', 'cgroupParents', 'hostMountsBefore', 'rootfs']) {
+  for (const key of SALVAGED_FIELDS) {
     const value = doc[key];
     if (value !== undefined && FIELD_CHECKS[key]![0](value)) out[key] = value;
   }

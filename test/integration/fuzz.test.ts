@@ -104,7 +104,7 @@ t.test('valid configs run, and show their user from inside', async (t) => {
     }),
     { numRuns: 60 * scale },
   );
-  t.pass(`${n} valid configs ran and printed their uid and gid`);
+  t.equal(n, 60 * scale, `every one of the ${n} valid configs ran and printed its uid and gid`);
 });
 
 t.test('mutated configs: create, start, delete --force work or refuse clearly, and leave nothing', async (t) => {
