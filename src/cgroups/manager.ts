@@ -85,6 +85,22 @@ export function primeCgroupMigration(): void {
   fs.write(fd, String(process.pid), () => fs.close(fd, () => {}));
 }
 
+/**
+ * The cgroup path (as a cgroupsPath) process `pid` is in: its v2 cgroup on a pure v2 host, else its
+ * memory (or first) v1 hierarchy's. Undefined for the root cgroup or an unreadable process.
+ */
+export function cgroupPathOf(pid: number): string | undefined {
+  try {
+    const layout = detectCgroupLayout();
+    const own = parseProcCgroup(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    const v1 = layout.v1.find((h) => h.controllers.split(',').includes('memory')) ?? layout.v1[0];
+    const found = layout.kind === 'v2' ? own.get('') : v1 && own.get(v1.controllers);
+    return found && found !== '/' ? found : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Unit tests run the lifecycle with a fake native addon: they must never touch real cgroups. */
 export function setCgroupsForTesting(fake: ((cgroupPath: string) => CgroupManager) | undefined): void {
   factory = fake;

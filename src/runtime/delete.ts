@@ -11,7 +11,7 @@ import type { Remains, StoredState } from '../state/store.js';
 import { hookStateJson } from '../plan/build.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
-import { openCgroups } from '../cgroups/manager.js';
+import { cgroupPathOf, openCgroups } from '../cgroups/manager.js';
 import { unmountAddedUnder } from './host-mounts.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
 import { crashPoint } from './faults.js';
@@ -46,7 +46,10 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
       if (!(options.force && e instanceof CorruptStateError)) throw e;
       ctx.log.warn(`${e.message}; removing what is left of it`);
       remains = { ...(e.salvaged as Remains) };
-      remains.cgroupPath ??= resolveCgroupPath(undefined, id);
+      // Cut short before its cgroupPath: a live init (the same process, by its start time) still
+      // tells where it is; else the path its id implies.
+      const initLives = remains.pid !== undefined && remains.initStartTime !== undefined && readProcStat(remains.pid)?.startTime === remains.initStartTime;
+      remains.cgroupPath ??= (initLives ? cgroupPathOf(remains.pid!) : undefined) ?? resolveCgroupPath(undefined, id);
     }
     const status = state ? deriveStatus(state, store.fifoPath(id)) : 'stopped';
     if (status !== 'stopped' && !options.force) assertTransition('delete', status, id);

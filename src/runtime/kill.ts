@@ -3,10 +3,10 @@
  * of the container.
  */
 import fs from 'node:fs';
-import { StateError } from '../errors.js';
+import { CorruptStateError, StateError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus } from '../state/status.js';
-import type { StoredState } from '../state/store.js';
+import type { Remains, StoredState } from '../state/store.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
 import { containerPids } from './processes.js';
 import { parseSignal } from './signals.js';
@@ -23,7 +23,16 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
   const { store } = ctx;
   const lock = store.lock(id);
   try {
-    const state = store.read(id);
+    let state: StoredState | undefined;
+    try {
+      state = store.read(id);
+    } catch (e) {
+      if (!(e instanceof CorruptStateError)) throw e;
+      // A manager stops a container before it deletes it (podman rm -f: kill, then delete --force):
+      // the init the corrupt state still names (checked by its start time) gets the signal.
+      killSalvagedInit(ctx, e, signo);
+      return;
+    }
     const status = deriveStatus(state, store.fifoPath(id));
     // As runc: `kill --all` of a stopped container has nothing left to signal and succeeds
     // (managers send `kill --all ID 9` when an init without its own pid namespace exits).
@@ -41,6 +50,18 @@ export function killContainer(ctx: RuntimeContext, id: string, signal: string | 
     }
   } finally {
     lock.release();
+  }
+}
+
+function killSalvagedInit(ctx: RuntimeContext, e: CorruptStateError, signo: number): void {
+  const { pid, initStartTime } = e.salvaged as Remains;
+  const pidfd = pid !== undefined && initStartTime !== undefined ? openInitPidfd({ pid, initStartTime }) : undefined;
+  if (pidfd === undefined) throw e;
+  ctx.log.warn(`${e.message}; signalling the init it names (${pid})`);
+  try {
+    native().pidfdSendSignal(pidfd, signo);
+  } finally {
+    fs.closeSync(pidfd);
   }
 }
 

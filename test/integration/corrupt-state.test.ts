@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { alive, containersIn, makeBundle, rootSkipReason, stateRoot, tsrunc, uniqueId } from '../helpers/cli.js';
+import { alive, containersIn, makeBundle, rootSkipReason, stateRoot, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
 
@@ -24,11 +24,15 @@ interface Corruption {
   customCgroup?: boolean;
   /** Still a state (only the pid is wrong): commands read it. */
   readable?: boolean;
+  /** The head of the file still names the init (pid and start time): kill signals it (kill.test below). */
+  namesInit?: boolean;
 }
 
 const corruptions: Corruption[] = [
   { name: 'truncated at byte 19', corrupt: (s) => s.slice(0, 19) },
-  { name: 'truncated halfway (a full disk)', corrupt: (s) => s.slice(0, Math.floor(s.length / 2)), customCgroup: true },
+  { name: 'truncated halfway (a full disk)', corrupt: (s) => s.slice(0, Math.floor(s.length / 2)), customCgroup: true, namesInit: true },
+  // The custom cgroup is no longer named: delete finds it through the init, still alive.
+  { name: 'truncated before its cgroupPath', corrupt: (s) => s.slice(0, s.indexOf('"cgroupPath"')), customCgroup: true, namesInit: true },
   { name: 'empty', corrupt: () => '' },
   { name: 'garbage', corrupt: () => '\x00\x01{"id":\t"\x7f' },
   { name: 'valid JSON of the wrong shape', corrupt: () => JSON.stringify({ hello: 'world', pid: 'one' }) },
@@ -67,7 +71,8 @@ for (const c of corruptions) {
       t.equal(s.status, 0, s.stderr);
       t.match(JSON.parse(s.stdout), { status: 'stopped', pid: 0 }, 'the recorded init is gone (its pid is someone else’s): stopped');
     } else {
-      for (const args of [['state', id], ['start', id], ['kill', id, 'KILL'], ['exec', id, 'true'], ['pause', id], ['delete', id], ['ps', id]]) {
+      const kill = c.namesInit ? [] : [['kill', id, 'KILL']];
+      for (const args of [['state', id], ['start', id], ...kill, ['exec', id, 'true'], ['pause', id], ['delete', id], ['ps', id]]) {
         const r = tsrunc(root, args);
         t.equal(r.status, 1, `${args[0]} fails`);
         t.match(r.stderr, message, `${args[0]}: says the state is corrupt`);
@@ -88,3 +93,19 @@ for (const c of corruptions) {
     for (const d of cgroupDirs('/tsrunc-corrupt-test')) fs.rmdirSync(d);
   });
 }
+
+t.test('kill with a state cut short signals the init it still names (podman rm -f: kill, then delete --force)', async (t) => {
+  const root = stateRoot(t);
+  const id = uniqueId('corruptkill');
+  t.equal(tsrunc(root, ['run', '--detach', '--bundle', makeBundle(t, (s) => (s.process!.args = ['sleep', '1000'])), id]).status, 0, 'a running container');
+  const file = path.join(root, id, 'state.json');
+  const text = fs.readFileSync(file, 'utf8');
+  const initPid = (JSON.parse(text) as { pid: number }).pid;
+  fs.writeFileSync(file, text.slice(0, text.indexOf('"cgroupPath"')));
+  const k = tsrunc(root, ['kill', id, 'KILL']);
+  t.equal(k.status, 0, `kill succeeds: ${k.stderr}`);
+  t.match(k.stderr, new RegExp(`^tsrunc: warning: container ${id}: state\\.json is corrupt: .+; signalling the init it names \\(${initPid}\\)$`, 'm'), 'with a warning naming the corruption');
+  t.ok(await waitFor(() => !alive(initPid)), 'the init got the signal');
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0, 'delete --force then succeeds');
+  t.same(containersIn(root), [], 'nothing is left in the state root');
+});
