@@ -3,7 +3,12 @@
 // summary table (statement, level, one column per runtime) and conformance/REPORT.md.
 //
 //   sudo node conformance/run.mjs --runtime PATH [--runtime PATH2 …] [--filter RE] [--timeout S]
-//                                 [--rootfs DIR] [--report FILE]
+//                                 [--rootfs DIR] [--report FILE] [--label TEXT] [--results FILE]
+//                                 [--merge FILE …]
+//
+// --label names this host in the columns ("tsrunc (cgroup v2)"); --results writes the verdicts as
+// JSON, and --merge adds such a file's columns to the report: one report for runtimes run on
+// several hosts (crun runs only on a pure cgroup v2 host, this machine is hybrid).
 //
 // A case is skipped (with its reason) where the host cannot show what it checks, never passed.
 // Each case has a time limit and cleans up after itself (conformance/harness.mjs), so a
@@ -24,6 +29,9 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '60' },
     rootfs: { type: 'string', default: path.join(here, '../bundles/busybox/rootfs') },
     report: { type: 'string', default: path.join(here, 'REPORT.md') },
+    label: { type: 'string' },
+    results: { type: 'string' },
+    merge: { type: 'string', multiple: true },
   },
 });
 const die = (m) => {
@@ -41,7 +49,8 @@ const runtimes = values.runtime.map((p) => {
   const resolved = p.includes('/') ? path.resolve(p) : (spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).stdout.trim() || p);
   if (!fs.existsSync(resolved)) die(`runtime not found: ${p}`);
   const version = spawnSync(resolved, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? '';
-  return { path: resolved, name: path.basename(resolved), version };
+  const name = values.label ? `${path.basename(resolved)} (${values.label})` : path.basename(resolved);
+  return { path: resolved, name, version };
 });
 
 const { statements, source } = JSON.parse(fs.readFileSync(path.join(here, 'statements.json'), 'utf8'));
@@ -97,12 +106,24 @@ for (const c of selected) {
   }
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
+if (values.results) fs.writeFileSync(values.results, JSON.stringify({ seconds: Number(seconds), runtimes, results }, null, 1));
+
+// Columns of earlier runs (other hosts), for the cases this run selected too.
+const columns = [...runtimes];
+for (const file of values.merge ?? []) {
+  const earlier = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const rt of earlier.runtimes) {
+    if (columns.some((c) => c.name === rt.name)) die(`${file}: a column named ${rt.name} is there already (give the runs different --label)`);
+    columns.push({ ...rt, merged: `${file}, ${earlier.seconds} s` });
+  }
+  for (const c of selected) Object.assign(results[c.name], earlier.results[c.name] ?? {});
+}
 
 // Per statement: the verdict of every case that covers it (a statement passes when all its cases pass).
 const covered = new Map();
 for (const c of cases) for (const id of c.statements) covered.set(id, [...(covered.get(id) ?? []), c]);
 const verdictFor = (id, rt) => {
-  const vs = (covered.get(id) ?? []).filter((c) => results[c.name]).map((c) => results[c.name][rt.name]);
+  const vs = (covered.get(id) ?? []).map((c) => results[c.name]?.[rt.name]).filter(Boolean);
   if (!vs.length) return undefined;
   if (vs.some((v) => v.verdict === 'fail')) return 'fail';
   if (vs.every((v) => v.verdict === 'skip')) return 'skip';
@@ -113,12 +134,13 @@ const untestable = linux.filter((s) => NOT_TESTABLE[s.id]);
 const withCases = linux.filter((s) => covered.has(s.id));
 const uncovered = linux.filter((s) => !covered.has(s.id) && !NOT_TESTABLE[s.id]);
 
-const counts = runtimes.map((rt) => {
-  const tally = { pass: 0, fail: 0, skip: 0 };
-  for (const c of selected) tally[results[c.name][rt.name].verdict]++;
-  return `${rt.name}: ${tally.pass} pass, ${tally.fail} fail, ${tally.skip} skip`;
+const counts = columns.map((rt) => {
+  const tally = { pass: 0, fail: 0, skip: 0, 'not run': 0 };
+  for (const c of selected) tally[results[c.name][rt.name]?.verdict ?? 'not run']++;
+  return `${rt.name}: ${tally.pass} pass, ${tally.fail} fail, ${tally.skip} skip${tally['not run'] ? `, ${tally['not run']} not run` : ''}`;
 });
-process.stdout.write(`# ${selected.length} cases × ${runtimes.length} runtime(s) in ${seconds} s; ${counts.join('; ')}\n`);
+process.stdout.write(`# ${selected.length} cases × ${runtimes.length} runtime(s) in ${seconds} s; ${counts.slice(0, runtimes.length).join('; ')}\n`);
+if (columns.length > runtimes.length) process.stdout.write(`# merged: ${counts.slice(runtimes.length).join('; ')}\n`);
 process.stdout.write(`# statements: ${linux.length} for Linux; ${withCases.length} with cases, ${untestable.length} not testable, ${uncovered.length} not covered yet\n`);
 
 const cell = (v) => (v === undefined ? '' : v === 'pass' ? 'pass' : v === 'fail' ? '**FAIL**' : 'skip');
@@ -128,21 +150,21 @@ const lines = [
   '',
   `Written by \`node conformance/run.mjs\` on ${new Date().toISOString()} (${seconds} s${filter ? `, filter ${filter}` : ''}). Spec: ${source.replace(/^Source:\s*/, "").replace(/\.+$/, "")}.`,
   '',
-  ...runtimes.map((rt) => `- **${rt.name}**: ${rt.version} (${rt.path}) — ${counts.find((c) => c.startsWith(`${rt.name}:`))}`),
+  ...columns.map((rt, i) => `- **${rt.name}**: ${rt.version} (${rt.path}${rt.merged ? `; from ${rt.merged}` : ''}) — ${counts[i]}`),
   '',
   `${linux.length} normative statements for Linux in the six documents: ${withCases.length} covered by ${cases.length} cases, ${untestable.length} not testable (reasons below), ${uncovered.length} not covered yet.`,
   '',
   '## Cases',
   '',
-  `| case | statements | ${runtimes.map((r) => r.name).join(' | ')} |`,
-  `| --- | --- | ${runtimes.map(() => '---').join(' | ')} |`,
-  ...selected.map((c) => `| ${c.name.replace(/\|/g, '\\|')} | ${c.statements.join(', ')} | ${runtimes.map((rt) => { const r = results[c.name][rt.name]; return r.verdict === 'pass' ? 'pass' : `${cell(r.verdict)}: ${short(r.reason)}`; }).join(' | ')} |`),
+  `| case | statements | ${columns.map((r) => r.name).join(' | ')} |`,
+  `| --- | --- | ${columns.map(() => '---').join(' | ')} |`,
+  ...selected.map((c) => `| ${c.name.replace(/\|/g, '\\|')} | ${c.statements.join(', ')} | ${columns.map((rt) => { const r = results[c.name][rt.name]; return !r ? 'not run' : r.verdict === 'pass' ? 'pass' : `${cell(r.verdict)}: ${short(r.reason)}`; }).join(' | ')} |`),
   '',
   '## Statements',
   '',
-  `| statement | level | text | ${runtimes.map((r) => r.name).join(' | ')} |`,
-  `| --- | --- | --- | ${runtimes.map(() => '---').join(' | ')} |`,
-  ...linux.map((s) => `| ${s.id} | ${s.level} | ${short(s.text)} | ${runtimes.map((rt) => (NOT_TESTABLE[s.id] ? 'not testable' : (cell(verdictFor(s.id, rt)) || 'not covered'))).join(' | ')} |`),
+  `| statement | level | text | ${columns.map((r) => r.name).join(' | ')} |`,
+  `| --- | --- | --- | ${columns.map(() => '---').join(' | ')} |`,
+  ...linux.map((s) => `| ${s.id} | ${s.level} | ${short(s.text)} | ${columns.map((rt) => (NOT_TESTABLE[s.id] ? 'not testable' : (cell(verdictFor(s.id, rt)) || 'not covered'))).join(' | ')} |`),
   '',
   '## Not testable',
   '',
@@ -153,4 +175,4 @@ const lines = [
 ];
 fs.writeFileSync(values.report, lines.join('\n'));
 process.stdout.write(`# wrote ${values.report}\n`);
-process.exitCode = selected.some((c) => Object.values(results[c.name]).some((r) => r.verdict === 'fail')) ? 1 : 0;
+process.exitCode = selected.some((c) => runtimes.some((rt) => results[c.name][rt.name].verdict === 'fail')) ? 1 : 0;

@@ -1,7 +1,7 @@
 /**
  * Where the package is installed: the one module that knows, so the code runs the same from
- * dist/ (ES modules, where a module has a URL) and from the CLI's start-up snapshot
- * (dist/tsrunc.blob, src/cli/snapshot.ts), whose bundled code has none and is told at start.
+ * dist/ (ES modules, where a module has a URL) and from the single executable dist/tsrunc
+ * (src/cli/sea-main.ts), whose bundled code has none and is told at start.
  */
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ export function packageRoot(): string {
   return root;
 }
 
-/** Sets the root once at start (the snapshot's entry, from the launcher's own path). */
+/** Sets the root once at start (the executable's entry, from its own path). */
 export function setPackageRoot(dir: string): void {
   root = dir;
 }

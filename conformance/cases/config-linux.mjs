@@ -15,12 +15,17 @@ const nsTypes = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'ut
 /** Probes printing the container's own namespace links, one per kernel name. */
 const nsProbes = Object.values(nsTypes).map((k) => `ns_${k}=readlink /proc/self/ns/${k}`);
 
-/** create + start a checker bundle; the parsed result, the id and the out dir. */
-async function check(w, probes, mutate = () => {}, { hold = false } = {}) {
+/**
+ * create + start a checker bundle; the parsed result, the id and the out dir. `refusable` names
+ * the field a case checks is applied: refusing it cleanly at create (an error, no container left)
+ * is what runtime.md#runtimeCreate/5 allows, so the case skips rather than fails.
+ */
+async function check(w, probes, mutate = () => {}, { hold = false, refusable } = {}) {
   const out = w.out();
   const bundle = w.checkerBundle(out, ['r', ...probes, ...(hold ? ['--hold'] : [])], mutate);
   const id = w.id();
   const c = await w.run(['create', '--bundle', bundle, id]);
+  if (refusable && failed(c)) await skipIfRefused(w, id, c, refusable);
   expect(c.status === 0, `create succeeds (${c.stderr.trim().slice(0, 300)})`);
   const s = await w.run(['start', id]);
   expect(s.status === 0, `start succeeds (${s.stderr.trim().slice(0, 300)})`);
@@ -28,18 +33,37 @@ async function check(w, probes, mutate = () => {}, { hold = false } = {}) {
   return { r, id, out, bundle };
 }
 
+/** A failed create of a field the case wanted applied: a skip if it was a clean refusal. */
+async function skipIfRefused(w, id, c, field) {
+  const st = await w.state(id);
+  // An error with no message, or one that leaves a container, is no clean refusal: the case fails.
+  if (st !== undefined || !c.stderr.trim()) return;
+  skip(`the runtime refuses ${field} with an error (${c.stderr.trim().slice(0, 200)}), as runtime.md#runtimeCreate/5 allows`);
+}
+
 /**
  * Whether the runtime generates an error for this config: create fails, or (a runtime may find
- * out later) start fails. Returns a description of what happened when it did not.
+ * out later) start fails. Returns a description of what happened when it did not, and the failing
+ * operation's output (the error the runtime printed).
  */
 async function refusal(w, mutate) {
   const id = w.id();
   const c = await w.run(['create', '--bundle', w.bundle(mutate), id]);
-  if (failed(c)) return { refused: true, how: `create: ${c.stderr.trim().slice(0, 200)}` };
+  if (failed(c)) return { refused: true, how: `create: ${c.stderr.trim().slice(0, 200)}`, printed: `${c.stderr}${c.stdout}`.trim() };
   const s = await w.run(['start', id]);
-  if (failed(s)) return { refused: true, how: `start: ${s.stderr.trim().slice(0, 200)}` };
-  return { refused: false, how: 'create and start both succeeded' };
+  if (failed(s)) return { refused: true, how: `start: ${s.stderr.trim().slice(0, 200)}`, printed: `${s.stderr}${s.stdout}`.trim() };
+  return { refused: false, how: 'create and start both succeeded', printed: '' };
 }
+
+/** Whether this host's kernel opens a device node (its driver is there): else "usable" cannot be shown. */
+const hostOpens = (p) => {
+  try {
+    fs.closeSync(fs.openSync(p, 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** A copy of the busybox rootfs in the case's own directory (for cases that may damage it). */
 function privateRootfs(w) {
@@ -50,6 +74,9 @@ function privateRootfs(w) {
 }
 
 const uniq = () => Math.random().toString(36).slice(2, 7);
+
+/** This host's seccomp architecture (a filter for a foreign one only would not apply here), or none: the runtime's native. */
+const SECCOMP_ARCH = { x64: 'SCMP_ARCH_X86_64', arm64: 'SCMP_ARCH_AARCH64', ppc64: 'SCMP_ARCH_PPC64LE', s390x: 'SCMP_ARCH_S390X', riscv64: 'SCMP_ARCH_RISCV64', loong64: 'SCMP_ARCH_LOONGARCH64' }[process.arch];
 
 /** A host network namespace (ip netns) that is removed in `finally` by the caller. */
 function makeNetns() {
@@ -77,12 +104,14 @@ async function withVeth(body) {
   }
 }
 const hostHasLink = (name) => sh(`ip link show dev ${name}`).status === 0;
+/** lo, and the devices the kernel puts in every new network namespace (sit, ipip, gre, ip6 tunnels, vti). */
+const FALLBACK_TUNNELS = /^(lo|sit0|tunl0|gre0|gretap0|erspan0|ip6tnl0|ip6gre0|ip6erspan0|ip_vti0|ip6_vti0)$/;
 
 /**
  * A small python3 helper that listens on a UNIX stream socket, takes one connection and records
- * every recvmsg (bytes, SCM_RIGHTS fds), the file each fd is, and the payload; then (seccomp) it
- * answers seccomp notifications on the received fd with EXDEV, or (console) keeps the pty master
- * open and drains it.
+ * the SCM_RIGHTS fds (and at which payload offset each batch came), the file each fd is, and the
+ * payload; then (seccomp) it answers seccomp notifications on the received fd with EXDEV, or
+ * (console) keeps the pty master open and drains it.
  */
 const FD_AGENT = String.raw`
 import socket, sys, os, json, array, struct, fcntl, select, time, errno
@@ -99,8 +128,10 @@ try:
     res['connections'] = 1
     conn.settimeout(10)
     data = b''
+    # One byte at a time: fds arrive with the first byte of the sendmsg that carried them, so their
+    # offset tells which call it was (a bigger read would merge a data-only call with the next).
     while True:
-        msg, anc, flags, addr = conn.recvmsg(65536, socket.CMSG_SPACE(16 * 4))
+        msg, anc, flags, addr = conn.recvmsg(1, socket.CMSG_SPACE(16 * 4))
         got = []
         for level, typ, cdata in anc:
             if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
@@ -111,7 +142,8 @@ try:
         if not msg and not got:
             res['closed'] = True
             break
-        res['calls'].append({'bytes': len(msg), 'nfds': len(got)})
+        if got:
+            res['calls'].append({'offset': len(data), 'nfds': len(got)})
         data += msg
     res['payload'] = data.decode('utf8', 'replace')
     res['fds'] = [os.readlink('/proc/self/fd/%d' % f) for f in fds]
@@ -221,7 +253,9 @@ export const cases = [
       }
       expect(/checker\.sh r/.test(r.pid1.out), `pid: the container process is PID 1 of its namespace (${r.pid1.out})`);
       expect(Number(r.procs.out) <= 5, `pid: only the container's few processes are visible (${r.procs.out})`);
-      expect(r.links.out.split(/\s+/).join(' ') === 'lo', `network: only lo in the new network stack (${r.links.out})`);
+      // A new network namespace also gets the kernel's fallback tunnel devices when their modules are loaded.
+      const inside = r.links.out.split(/\s+/).filter(Boolean);
+      expect(inside.includes('lo') && inside.every((n) => FALLBACK_TUNNELS.test(n)), `network: only lo (and the kernel's per-namespace fallback tunnels) in the new network stack (${r.links.out})`);
       expect(r.host.out === 'conformance', `uts: the container has its own hostname (${r.host.out})`);
       expect(r.mnt.out === '1', 'mount: the container mount table has its own mounts (/checker.sh)');
       expect(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' /checker.sh '), "mount: the container's mounts are not in the runtime's mount table");
@@ -275,6 +309,7 @@ export const cases = [
     async run(w) {
       const netns = makeNetns();
       const holder = spawn('unshare', ['--uts', '--ipc', 'sleep', '30'], { stdio: 'ignore' });
+      holder.on('error', () => {}); // no unshare: the wait below fails and the case skips
       try {
         const ready = await w.waitFor(() => {
           try {
@@ -394,9 +429,8 @@ export const cases = [
       expect(own() === before, `ownership is unchanged after create:\n${own()}\nwas\n${before}`);
       expect((await w.run(['start', id])).status === 0, 'start succeeds');
       const r = await w.result(out, 'r');
-      expect(own() === before, 'ownership is unchanged after start');
-      // Host root is not mapped: inside, the rootfs files belong to the overflow id.
-      expect(r.own.out.split('\n').every((l) => l === '65534:65534'), `inside, host-root files show as the unmapped overflow id (${r.own.out})`);
+      // (Inside, the files show as the overflow id, or as 0 through an idmapped rootfs mount: both leave the owner alone.)
+      expect(own() === before, `ownership is unchanged after start (inside: ${r.own.out.replace(/\n/g, ', ')})`);
     },
   },
 
@@ -425,6 +459,7 @@ export const cases = [
         if (d.type === 'p') got.splice(1, 2);
         expect(r[`d${i}`].rc === 0 && got.join('|') === want.join('|'), `${d.path}: ${want.join('|')} (${r[`d${i}`].out})`);
       });
+      for (const p of ['/dev/fuse', '/dev/net/tun']) if (!hostOpens(p)) skip(`the nodes are right, but this host kernel cannot open ${p} (no driver), so "usable" cannot be shown`);
       expect(r.open_fuse.out === 'opened', `/dev/fuse can be opened (${r.open_fuse.out})`);
       expect(r.open_tun.out === 'opened', `/dev/net/tun can be opened (${r.open_tun.out})`);
     },
@@ -440,6 +475,7 @@ export const cases = [
         c.linux.resources = { devices: [{ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }] };
       });
       expect(r.d.out === 'character special file|a|e5|666', `/mnt/fuse is character device 10:229, mode 666 (${r.d.out})`);
+      if (!hostOpens('/dev/fuse')) skip('the node is right, but this host kernel cannot open /dev/fuse (no fuse driver), so "usable" cannot be shown');
       expect(r.open.out === 'opened', `/mnt/fuse can be opened (${r.open.out})`);
     },
   },
@@ -582,7 +618,9 @@ export const cases = [
       await w.run(['delete', '--force', [...w.ids].pop()]);
       await w.waitFor(() => !hostHasLink(v.b), 1500);
       v.remove();
-      sh(`ip link add ${v.a} type veth peer name ${v.b}`);
+      const re = sh(`ip link add ${v.a} type veth peer name ${v.b}`);
+      // Else "naming it lo is refused" below would pass only because the device is missing.
+      expect(re.status === 0 && hostHasLink(v.a), `re-created ${v.a} on the host (${re.stderr.trim()})`);
       const missing = `ocx${uniq()}`;
       const r1 = await refusal(w, (c) => (c.linux.netDevices = { [missing]: { name: 'ctr0' } }));
       expect(r1.refused, `moving ${missing}, which does not exist, is refused (${r1.how})`);
@@ -595,23 +633,24 @@ export const cases = [
     name: 'config-linux.md: netDevices: a name template with %d is allowed and the kernel names the device',
     statements: ['config-linux.md#configLinuxNetworkDevices/3', 'config-linux.md#configLinuxNetworkDevices/4'],
     async run(w) {
-      await withVeth(async (v) => {
-      const { r } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v.a]: { name: 'eth%d' } }));
-      const names = r.links.out.split(/\s+/);
-      expect(names.some((n) => /^eth\d+$/.test(n)), `the device is in the container as eth<N> (${names.join(' ')})`);
-      expect(!hostHasLink(v.a), `${v.a} left the host namespace`);
-      });
+      // The second move collides with the first one's name unless the template is honoured.
+      await withVeth((v1) => withVeth(async (v2) => {
+        const { r } = await check(w, ['links=ls /sys/class/net'], (c) => (c.linux.netDevices = { [v1.a]: { name: 'eth%d' }, [v2.a]: { name: 'eth%d' } }));
+        const names = r.links.out.split(/\s+/).filter((n) => /^eth\d+$/.test(n));
+        expect(names.length === 2, `both devices are in the container as eth<N>, with different names (${r.links.out.split(/\s+/).join(' ')})`);
+        expect(!hostHasLink(v1.a) && !hostHasLink(v2.a), `${v1.a} and ${v2.a} left the host namespace`);
+      }));
     },
   },
 
   // ---------------------------------------------------------------- sysctl
   {
     name: 'config-linux.md: sysctl values are set in the container namespaces, not on the host',
-    statements: [],
+    statements: ['runtime.md#runtimeCreate/4'],
     async run(w) {
       const host = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
       const want = host === '1' ? '0' : '1';
-      const { r } = await check(w, ['fwd=cat /proc/sys/net/ipv4/ip_forward', 'dom=cat /proc/sys/kernel/domainname'], (c) => (c.linux.sysctl = { 'net.ipv4.ip_forward': want, 'kernel.domainname': 'oci.example' }));
+      const { r } = await check(w, ['fwd=cat /proc/sys/net/ipv4/ip_forward', 'dom=cat /proc/sys/kernel/domainname'], (c) => (c.linux.sysctl = { 'net.ipv4.ip_forward': want, 'kernel.domainname': 'oci.example' }), { refusable: 'these sysctl values' });
       expect(r.fwd.out === want, `net.ipv4.ip_forward is ${want} in the container (${r.fwd.out})`);
       expect(r.dom.out === 'oci.example', `kernel.domainname is oci.example in the container (${r.dom.out})`);
       expect(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === host, 'the host value is unchanged');
@@ -626,7 +665,7 @@ export const cases = [
       const { r } = await check(w, ['mkdir=mkdir /dev/a', 'chmod=chmod 600 /dev/null', 'touch=touch /dev/b && echo ok'], (c) => {
         c.linux.seccomp = {
           defaultAction: 'SCMP_ACT_ALLOW',
-          architectures: ['SCMP_ARCH_X86_64'],
+          ...(SECCOMP_ARCH ? { architectures: [SECCOMP_ARCH] } : {}),
           syscalls: [
             { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' },
             { names: ['chmod', 'fchmodat', 'fchmodat2'], action: 'SCMP_ACT_ERRNO', errnoRet: 18 },
@@ -642,20 +681,26 @@ export const cases = [
     name: 'config-linux.md: seccomp: args rules match on index, value and op',
     statements: ['config-linux.md#configLinuxSeccomp/12', 'config-linux.md#configLinuxSeccomp/13', 'config-linux.md#configLinuxSeccomp/14'],
     async run(w) {
-      // sethostname(name, len): len (index 1) == 3 is refused, other lengths are not; umask(mask): mask & 0o77 == 0o22.
-      const { r } = await check(w, ['h3=hostname abc', 'h4=hostname abcd && hostname', 'h9=hostname abcdefghi && hostname', 'mk=mkdir -m 755 /dev/x && echo ok'], (c) => {
+      // sethostname(name, len): len (index 1) == 3 is refused, other lengths are not; umask(mask): mask & 0o77 == 0o22
+      // is refused (busybox ignores umask's result, so the mask set before stays: 027).
+      const um = (m) => `umask 027; umask ${m}; umask`;
+      const { r } = await check(w, ['h3=hostname abc', 'h4=hostname abcd && hostname', 'h9=hostname abcdefghi && hostname', `u022=${um('022')}`, `u122=${um('0122')}`, `u066=${um('066')}`], (c) => {
         for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k].push('CAP_SYS_ADMIN');
         c.linux.seccomp = {
           defaultAction: 'SCMP_ACT_ALLOW',
           syscalls: [
             { names: ['sethostname'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 3, op: 'SCMP_CMP_EQ' }] },
             { names: ['sethostname'], action: 'SCMP_ACT_ERRNO', errnoRet: 18, args: [{ index: 1, value: 8, op: 'SCMP_CMP_GT' }] },
+            { names: ['umask'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0o77, valueTwo: 0o22, op: 'SCMP_CMP_MASKED_EQ' }] },
           ],
         };
       });
       expect(r.h3.rc !== 0 && /not permitted/i.test(r.h3.out), `sethostname with length 3 (EQ 3) is refused (${r.h3.out})`);
       expect(r.h4.rc === 0 && r.h4.out === 'abcd', `sethostname with length 4 is allowed (${r.h4.out})`);
       expect(r.h9.rc !== 0 && /cross-device/i.test(r.h9.out), `sethostname with length 9 (GT 8) gets errnoRet 18 (${r.h9.out})`);
+      expect(r.u022.out === '0027', `umask(022) (MASKED_EQ 077, 022) is refused: the mask stays 0027 (${r.u022.out})`);
+      expect(r.u122.out === '0027', `umask(0122), 022 under the mask 077, is refused too (${r.u122.out})`);
+      expect(r.u066.out === '0066', `umask(066) is allowed (${r.u066.out})`);
     },
   },
   {
@@ -663,9 +708,9 @@ export const cases = [
     statements: ['config-linux.md#configLinuxSeccomp/2', 'config-linux.md#configLinuxSeccomp/11'],
     async run(w) {
       const r1 = await refusal(w, (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', defaultErrnoRet: 5, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
-      expect(r1.refused, `defaultErrnoRet with defaultAction SCMP_ACT_ALLOW is refused (${r1.how})`);
+      expect(r1.refused && r1.printed !== '', `defaultErrnoRet with defaultAction SCMP_ACT_ALLOW is refused with an error printed (${r1.how})`);
       const r2 = await refusal(w, (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 5 }] }));
-      expect(r2.refused, `errnoRet with action SCMP_ACT_KILL is refused (${r2.how})`);
+      expect(r2.refused && r2.printed !== '', `errnoRet with action SCMP_ACT_KILL is refused with an error printed (${r2.how})`);
     },
   },
   {
@@ -731,8 +776,7 @@ export const cases = [
           expect(false, `the payload is exactly one JSON document (${JSON.stringify(got.payload.slice(0, 300))})`);
         }
         expect(got.fds.length >= 1 && /seccomp/.test(got.fds[0]), `a seccomp notify fd came by SCM_RIGHTS (${got.fds.join(', ')})`);
-        const withFds = got.calls.map((x, i) => (x.nfds ? i : -1)).filter((i) => i >= 0);
-        expect(withFds.length === 1 && withFds[0] === 0, `fds only in the first sendmsg (calls: ${JSON.stringify(got.calls)})`);
+        expect(got.calls.length === 1 && got.calls[0].offset === 0, `fds only in the first sendmsg, with the payload's first byte (fds came at: ${JSON.stringify(got.calls)})`);
         expect(Array.isArray(msg.fds) && msg.fds.indexOf('seccompFd') >= 0 && msg.fds.length === got.fds.length, `fds names seccompFd, one name per fd passed (${JSON.stringify(msg.fds)}, ${got.fds.length} fds)`);
         expect(/seccomp/.test(got.fds[msg.fds.indexOf('seccompFd')] ?? ''), 'the fd at the index of seccompFd is the seccomp listener');
         expect(typeof msg.ociVersion === 'string' && /^\d+\.\d+\.\d+/.test(msg.ociVersion), `ociVersion is a version string (${msg.ociVersion})`);
@@ -755,10 +799,10 @@ export const cases = [
   // ---------------------------------------------------------------- rootfs propagation
   {
     name: 'config-linux.md: rootfsPropagation shared and unbindable are set on the container root mount',
-    statements: [],
+    statements: ['runtime.md#runtimeCreate/4'],
     async run(w) {
       for (const [prop, re] of [['shared', /\sshared:\d+/], ['unbindable', /\sunbindable/]]) {
-        const { r } = await check(w, ['root=awk \'$5 == "/"\' /proc/self/mountinfo'], (c) => (c.linux.rootfsPropagation = prop));
+        const { r } = await check(w, ['root=awk \'$5 == "/"\' /proc/self/mountinfo'], (c) => (c.linux.rootfsPropagation = prop), { refusable: `rootfsPropagation ${prop}` });
         expect(re.test(r.root.out), `with ${prop}, the root mount is ${prop} (${r.root.out})`);
       }
     },
@@ -767,9 +811,10 @@ export const cases = [
   // ---------------------------------------------------------------- masked and read-only paths
   {
     name: 'config-linux.md: masked paths (a file, a directory) cannot be read in the container, and only there',
-    statements: ['config-linux.md#configLinuxMaskedPaths/1'],
+    // That they are applied (configLinuxMaskedPaths/1 only says the values are absolute: the next case).
+    statements: ['runtime.md#runtimeCreate/4'],
     async run(w) {
-      const { r } = await check(w, ['ver=cat /proc/version | wc -c', 'etc=ls -A /etc', 'syskernel=ls -A /sys/kernel', 'cmdline=cat /proc/cmdline | wc -c'], (c) => (c.linux.maskedPaths = ['/proc/version', '/etc', '/sys/kernel']));
+      const { r } = await check(w, ['ver=cat /proc/version | wc -c', 'etc=ls -A /etc', 'syskernel=ls -A /sys/kernel', 'cmdline=cat /proc/cmdline | wc -c'], (c) => (c.linux.maskedPaths = ['/proc/version', '/etc', '/sys/kernel']), { refusable: 'these maskedPaths' });
       expect(r.ver.out === '0', `/proc/version reads nothing (${r.ver.out} bytes)`);
       expect(r.etc.out === '', `/etc lists nothing (${r.etc.out})`);
       expect(r.syskernel.out === '', `/sys/kernel lists nothing (${r.syskernel.out})`);
@@ -787,9 +832,10 @@ export const cases = [
   },
   {
     name: 'config-linux.md: read-only paths cannot be written in the container, other paths can',
-    statements: ['config-linux.md#configLinuxReadonlyPaths/1'],
+    // That they are applied (configLinuxReadonlyPaths/1 only says the values are absolute: the next case).
+    statements: ['runtime.md#runtimeCreate/4'],
     async run(w) {
-      const { r } = await check(w, ['shm=touch /dev/shm/x', 'dev=touch /dev/y && echo ok', 'mnt=awk \'$2 == "/dev/shm" { o = $4 } END { print o }\' /proc/self/mounts'], (c) => (c.linux.readonlyPaths = [...c.linux.readonlyPaths, '/dev/shm']));
+      const { r } = await check(w, ['shm=touch /dev/shm/x', 'dev=touch /dev/y && echo ok', 'mnt=awk \'$2 == "/dev/shm" { o = $4 } END { print o }\' /proc/self/mounts'], (c) => (c.linux.readonlyPaths = [...c.linux.readonlyPaths, '/dev/shm']), { refusable: 'readonlyPaths /dev/shm' });
       expect(r.shm.rc !== 0 && /read-only/i.test(r.shm.out), `writing under /dev/shm fails: read-only file system (${r.shm.out})`);
       expect(/(^|,)ro(,|$)/.test(r.mnt.out), `/dev/shm, as the container sees it (the top mount), is ro (${r.mnt.out})`);
       expect(r.dev.out === 'ok', `/dev, not listed, is still writable (${r.dev.out})`);
@@ -809,20 +855,22 @@ export const cases = [
     name: 'config-linux.md: mountLabel sets the SELinux context of the container mounts',
     statements: [],
     async run() {
-      if (!fs.existsSync('/sys/fs/selinux/enforce')) skip('this host has no SELinux');
+      // Not a pass on an SELinux host either: nothing is checked yet.
+      skip(`not checked yet: it needs an SELinux host and a label valid in its policy${fs.existsSync('/sys/fs/selinux/enforce') ? '' : ' (this host has no SELinux)'}`);
     },
   },
 
   // ---------------------------------------------------------------- personality
   {
     name: 'config-linux.md: personality LINUX32 makes uname report a 32-bit machine, LINUX the native one',
-    statements: ['config-linux.md#configLinuxPersonality/1'],
+    // That it is applied; configLinuxPersonality/1 (domain REQUIRED) is the next case's.
+    statements: ['runtime.md#runtimeCreate/4'],
     async run(w) {
       const native = sh('uname -m').stdout.trim();
       if (native !== 'x86_64' && native !== 'aarch64') skip(`no 32-bit personality to tell apart on ${native}`);
-      const { r } = await check(w, ['m=uname -m'], (c) => (c.linux.personality = { domain: 'LINUX32' }));
+      const { r } = await check(w, ['m=uname -m'], (c) => (c.linux.personality = { domain: 'LINUX32' }), { refusable: 'linux.personality' });
       expect(/^(i[3-6]86|armv\d+l|arm.*)$/.test(r.m.out), `LINUX32: uname -m is a 32-bit machine (${r.m.out})`);
-      const { r: r2 } = await check(w, ['m=uname -m'], (c) => (c.linux.personality = { domain: 'LINUX' }));
+      const { r: r2 } = await check(w, ['m=uname -m'], (c) => (c.linux.personality = { domain: 'LINUX' }), { refusable: 'linux.personality' });
       expect(r2.m.out === native, `LINUX: uname -m is ${native} (${r2.m.out})`);
     },
   },

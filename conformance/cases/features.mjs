@@ -1,6 +1,7 @@
 // features.md and features-linux.md: the `features` document, and that what it lists is accepted
 // in config.json.
 import fs from 'node:fs';
+import path from 'node:path';
 import { expect, skip } from '../harness.mjs';
 
 const TOP_LEVEL = ['ociVersionMin', 'ociVersionMax', 'hooks', 'mountOptions', 'linux', 'annotations', 'potentiallyUnsafeConfigAnnotations'];
@@ -91,6 +92,31 @@ export const cases = [
       if (!f.mountOptions) skip('the runtime lists no mountOptions');
       const data = f.mountOptions.filter((o) => o.includes('=') || ['mode', 'size', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'newinstance', 'ptmxmode'].includes(o));
       expect(data.length === 0, `no mount(2) data options (${data.join(', ')})`);
+    },
+  },
+  {
+    name: 'features: every mount option it lists is accepted in a mount of config.json',
+    statements: ['features.md#featuresMountOptions/1'],
+    async run(w) {
+      const f = await features(w);
+      if (!f.mountOptions?.length) skip('the runtime lists no mountOptions');
+      // idmap/ridmap need mappings and are the idmap cases' business; the others each get one
+      // bind mount of a scratch directory of their own, all in one container (one create), and
+      // the failing ones are then told apart one by one.
+      const options = f.mountOptions.filter((o) => !['idmap', 'ridmap'].includes(o));
+      const mountsFor = (list) =>
+        list.map((o) => {
+          const source = path.join(w.dir, `mnt-${o}`);
+          fs.mkdirSync(source, { recursive: true });
+          return { destination: `/mnt/${o}`, type: 'bind', source, options: o === 'bind' || o === 'rbind' ? [o] : ['rbind', o] };
+        });
+      if (!(await lifecycle(w, (c) => c.mounts.push(...mountsFor(options))))) return;
+      const refused = [];
+      for (const o of options) {
+        const failure = await lifecycle(w, (c) => c.mounts.push(...mountsFor([o])));
+        if (failure) refused.push(`${o} (…${failure.slice(-160)})`);
+      }
+      expect(refused.length === 0, `every listed option works on a bind mount; refused: ${refused.join('; ') || 'none alone, only all together'}`);
     },
   },
   {

@@ -45,6 +45,20 @@ const failed = (r) => r.status !== 0 && r.status !== null;
 
 export const cases = [
   {
+    name: 'every operation of runtime.md (state, create, start, kill, delete) is supported, each doing what it says',
+    statements: ['runtime.md#runtimeOperations/1'],
+    async run(w) {
+      const { id } = await running(w);
+      expect((await w.state(id))?.status === 'running', 'state: the started container is running');
+      const k = await w.run(['kill', id, 'KILL']);
+      expect(k.status === 0, `kill succeeds (${k.stderr.trim()})`);
+      expect(await w.waitFor(async () => (await w.state(id))?.status === 'stopped'), 'state: after kill, it is stopped');
+      const d = await w.run(['delete', id]);
+      expect(d.status === 0, `delete succeeds (${d.stderr.trim()})`);
+      expect((await w.run(['state', id])).status !== 0, 'state: after delete, the container is gone');
+    },
+  },
+  {
     name: 'state of a created container has every required field, with the right values',
     statements: ['runtime.md#runtimeState/1', 'runtime.md#runtimeState/2', 'runtime.md#runtimeState/4', 'runtime.md#runtimeState/6', 'runtime.md#runtimeState/7', 'runtime.md#runtimeState/8', 'runtime.md#runtimeQueryState/3', 'runtime.md#runtimeCreate/3', 'runtime.md#runtimeScopeContainer/1'],
     async run(w) {

@@ -70,3 +70,12 @@ export function detectCgroupLayout(): CgroupLayout {
 export function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
+
+/** /sys/kernel/cgroup/delegate (the files a delegated cgroup's owner needs), undefined on kernels without it. */
+export function readDelegateList(): string | undefined {
+  try {
+    return readFileSync('/sys/kernel/cgroup/delegate', 'utf8');
+  } catch {
+    return undefined;
+  }
+}

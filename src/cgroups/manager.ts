@@ -40,6 +40,11 @@ export interface CgroupManager {
   destroy(options?: DestroyOptions): void;
   /** The ancestor directories create() made (absolute), recorded so a later delete removes them once empty. */
   madeParents(): string[];
+  /**
+   * Hands the cgroup's directory and `files` (./delegation.ts) to host `uid` (v2 only: the plan
+   * never asks for it on v1); files the cgroup lacks are passed over, as config-linux.md says.
+   */
+  delegate(uid: number, files: string[]): void;
 }
 
 export interface DestroyOptions {
@@ -397,6 +402,10 @@ class V1Manager implements CgroupManager {
     return [...this.made, ...(this.unified?.madeParents() ?? [])];
   }
 
+  delegate(): void {
+    throw new TsruncError('cgroup: delegation is for cgroup v2 only (config-linux.md: not secure on v1)');
+  }
+
   destroy(options: DestroyOptions = {}): void {
     if (options.kill) this.killAll();
     const made = options.parents ?? this.madeParents();
@@ -557,6 +566,17 @@ class V2Manager implements CgroupManager {
 
   madeParents(): string[] {
     return [...this.made];
+  }
+
+  delegate(uid: number, files: string[]): void {
+    for (const f of files) {
+      try {
+        // The owner only, as runc: the group stays root's.
+        fs.chownSync(path.join(this.dir, f), uid, -1);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromNodeError('cgroup: delegate', path.join(this.dir, f), e);
+      }
+    }
   }
 
   destroy(options: DestroyOptions = {}): void {

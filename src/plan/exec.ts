@@ -7,7 +7,7 @@ import type { Process, Spec } from '../spec/generated/config.js';
 import { JOIN_ORDER, seccompForProcess } from './build.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { CLONE_NEW, type NamespaceType } from './linux.js';
-import { planProcess } from './process.js';
+import { type CapabilityHost, planProcess } from './process.js';
 
 /** /proc/<pid>/ns/<file> of each namespace type. */
 const NS_FILE: Record<NamespaceType, string> = {
@@ -22,7 +22,7 @@ export function buildExecPlan(
   config: Spec,
   process: Process,
   initPid: number,
-  capLastCap: number,
+  caps: CapabilityHost,
   preserveFds = 0,
   seccomp?: { program: Buffer; flags: number },
 ): LaunchPlan {
@@ -55,7 +55,7 @@ export function buildExecPlan(
     syncHooks: false,
     preserveFds,
     terminal: process.terminal ? { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 } : undefined,
-    process: planProcess(process, capLastCap, warnings),
+    process: planProcess(process, caps, warnings),
     seccomp: seccompForProcess(seccomp, process.noNewPrivileges ?? false),
     warnings,
     debug: [],

@@ -5,12 +5,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type CgroupLayout, detectCgroupLayout } from '../cgroups/detect.js';
 import type { NamespaceType } from './linux.js';
+import { type CapabilityHost, readCapabilityHost } from './process.js';
 
 export interface HostInfo {
   /** The runtime itself runs in a non-initial user namespace: mknod is not permitted there. */
   inUserNamespace: boolean;
-  /** Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
-  capLastCap: number;
+  /** The capabilities this kernel knows and the runtime can grant. */
+  capabilities: CapabilityHost;
   cgroups: CgroupLayout;
   /** /proc/kcore exists, so /dev/core can point at it (as runc does). */
   hasKcore: boolean;
@@ -26,7 +27,7 @@ export function detectHost(): HostInfo {
   const uidMap = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
   return {
     inUserNamespace: !(uidMap[0] === '0' && uidMap[1] === '0' && uidMap[2] === '4294967295'),
-    capLastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
+    capabilities: readCapabilityHost((p) => readFileSync(p, 'utf8')),
     cgroups: detectCgroupLayout(),
     hasKcore: existsSync('/proc/kcore'),
     namespaceIds: Object.fromEntries(

@@ -130,11 +130,18 @@ export function parseMountOptions(options: readonly string[], pointer: string): 
       propagation = prop;
     } else if (rec) {
       const [clear, attr] = rec;
-      if (clear) attrClr |= attr;
-      else {
+      if (attr === MOUNT_ATTR.RELATIME || (attr & MOUNT_ATTR.ATIME) === attr) {
+        // The access time is one mode, not bits: mount_setattr(2) takes a mode only with all of
+        // MOUNT_ATTR__ATIME in attr_clr (EINVAL otherwise). Clearing a mode (ratime,
+        // rnostrictatime, rnorelatime) returns to the kernel's default, relatime (mount(8)).
+        attrClr |= MOUNT_ATTR.ATIME;
+        attrSet = (attrSet & ~MOUNT_ATTR.ATIME) | (clear ? MOUNT_ATTR.RELATIME : attr);
+      } else if (clear) {
+        attrClr |= attr;
+        attrSet &= ~attr;
+      } else {
         attrSet |= attr;
-        // mount_setattr(2): an access-time mode is only taken with MOUNT_ATTR__ATIME in attr_clr.
-        if ((attr & MOUNT_ATTR.ATIME) === attr) attrClr |= MOUNT_ATTR.ATIME;
+        attrClr &= ~attr;
       }
     } else if (UNSUPPORTED_OPTIONS.has(option)) {
       throw new ConfigError('config.json', `${pointer}/options/${i}`, `mount option "${option}" is not supported by tsrunc yet`, 'config.md#configLinuxMountOptions');

@@ -23,8 +23,22 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 const CAP_SETS = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
 
+/** What this host lets the runtime grant: the kernel's capabilities and the runtime's own bounding set. */
+export interface CapabilityHost {
+  /** Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+  lastCap: number;
+  /** The runtime's bounding set (CapBnd): its children can never hold a capability outside it. */
+  bounding: bigint;
+}
+
+/** Reads the capability facts of this process. */
+export function readCapabilityHost(readFile: (path: string) => string): CapabilityHost {
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFile('/proc/self/status'));
+  return { lastCap: Number(readFile('/proc/sys/kernel/cap_last_cap').trim()), bounding: bnd ? BigInt(`0x${bnd[1]}`) : ~0n };
+}
+
 /** Plans the container process; warnings collect what the spec says to warn about, not fail on. */
-export function planProcess(p: ProcessEntry, capLastCap: number, warnings: string[]): PlannedProcess {
+export function planProcess(p: ProcessEntry, caps: CapabilityHost, warnings: string[]): PlannedProcess {
   const env = p.env ?? [];
   const pathEntry = env.findLast((e) => e.startsWith('PATH='));
   return {
@@ -37,7 +51,7 @@ export function planProcess(p: ProcessEntry, capLastCap: number, warnings: strin
     additionalGids: p.user?.additionalGids ?? [],
     umask: p.user?.umask,
     rlimits: planRlimits(p.rlimits ?? []),
-    capabilities: p.capabilities ? planCapabilities(p.capabilities, capLastCap, warnings) : undefined,
+    capabilities: p.capabilities ? planCapabilities(p.capabilities, caps, warnings) : undefined,
     noNewPrivileges: p.noNewPrivileges ?? false,
     oomScoreAdj: p.oomScoreAdj,
   };
@@ -55,20 +69,25 @@ function planRlimits(rlimits: NonNullable<ProcessEntry['rlimits']>): PlannedRlim
 
 /**
  * Capability names → masks. config.md: a capability that "cannot be mapped to a relevant kernel
- * interface, or cannot be granted otherwise MUST be logged as a warning", not fail the container.
+ * interface, or cannot be granted otherwise MUST be logged as a warning", and runtimes "SHOULD
+ * NOT fail" over it. One the runtime's own bounding set lacks (a host, hypervisor or outer
+ * container dropped it) cannot be granted: warned once and left out, where runc fails with EPERM.
  */
-export function planCapabilities(caps: NonNullable<ProcessEntry['capabilities']>, capLastCap: number, warnings: string[]): CapabilitySets {
+export function planCapabilities(caps: NonNullable<ProcessEntry['capabilities']>, host: CapabilityHost, warnings: string[]): CapabilitySets {
   const sets = {} as CapabilitySets;
+  const ungrantable = new Set<string>();
   for (const set of CAP_SETS) {
     let mask = 0n;
     for (const name of caps[set] ?? []) {
       const n = CAPABILITIES[name];
       if (n === undefined) warnings.push(`process.capabilities.${set}: unknown capability ${name}, ignored`);
-      else if (n > capLastCap) warnings.push(`process.capabilities.${set}: ${name} is not supported by this kernel, ignored`);
+      else if (n > host.lastCap) warnings.push(`process.capabilities.${set}: ${name} is not supported by this kernel, ignored`);
+      else if (((host.bounding >> BigInt(n)) & 1n) === 0n) ungrantable.add(name);
       else mask |= 1n << BigInt(n);
     }
     sets[set] = mask;
   }
+  for (const name of ungrantable) warnings.push(`process.capabilities: ${name} cannot be granted (not in the runtime's own bounding set on this host), ignored`);
   // The kernel refuses to raise an ambient capability that is not both permitted and inheritable.
   const allowedAmbient = sets.permitted & sets.inheritable;
   if ((sets.ambient & ~allowedAmbient) !== 0n) {

@@ -16,6 +16,8 @@ import type { LaunchPlan } from '../plan/launch-plan.js';
 import { loadBundle } from '../spec/load.js';
 import { type CgroupManager, openCgroups, primeCgroupMigration } from '../cgroups/manager.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
+import { cgroupOwner, delegateFiles } from '../cgroups/delegation.js';
+import { readDelegateList } from '../cgroups/detect.js';
 import { checkResources } from '../cgroups/resources.js';
 import { type ContainerLock, type StateStore, type StoredState, validateId, writeFileAtomic } from '../state/store.js';
 import { exeIdentity, readProcStat } from '../state/status.js';
@@ -60,12 +62,13 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, id);
   const badResources = checkResources(spec.linux?.resources ?? {});
   if (badResources) throw new ConfigError('config.json', `/linux/resources${badResources.pointer}`, badResources.message, 'config-linux.md#configLinuxControlGroups');
+  const host = detectHost();
   const plan = buildLaunchPlan(spec, {
     bundle,
     rootfs,
     execFifo: fifo,
     noPivot: options.noPivot ?? false,
-    host: detectHost(),
+    host,
     id,
     cgroupPath,
     preserveFds: options.preserveFds ?? 0,
@@ -137,9 +140,14 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     cgroups = made;
     crashPoint('create:cgroups-made');
     const cgroupWarnings: string[] = [];
-    cgroups.apply(spec.linux?.resources ?? {}, cgroupWarnings);
+    // Every container gets a device allowlist, as with runc: without rules of its own, deny all
+    // then runc's defaults (null, zero, tty, pts…), never the host's every device.
+    const resources = spec.linux?.resources ?? {};
+    cgroups.apply({ ...resources, devices: resources.devices ?? [] }, cgroupWarnings);
     for (const w of cgroupWarnings) log.warn(w);
     crashPoint('create:limits-applied');
+    const owner = cgroupOwner(spec, host.cgroups.kind);
+    if (owner !== undefined) cgroups.delegate(owner, delegateFiles(readDelegateList()));
     const containerCgroups = cgroups;
     state.cgroupParents = cgroups.madeParents();
     const listenerPath = spec.linux?.seccomp?.listenerPath;

@@ -12,6 +12,7 @@ import { detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
 import { primeCgroupMigration } from '../cgroups/manager.js';
 import { encodePlan } from '../plan/encode.js';
 import { buildExecPlan } from '../plan/exec.js';
+import { readCapabilityHost } from '../plan/process.js';
 import type { Process } from '../spec/generated/config.js';
 import { deriveStatus } from '../state/status.js';
 import { writeFileAtomic } from '../state/store.js';
@@ -62,9 +63,9 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   // The size of the terminal we attach is set by the init before exec: a resize sent after the
   // master arrives could come after the program has already read a 0x0 size.
   if (attach && !proc.consoleSize && process.stdout.isTTY) proc = { ...proc, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } };
-  const capLastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  const caps = readCapabilityHost((p) => fs.readFileSync(p, 'utf8'));
   const seccomp = state.seccomp && { program: Buffer.from(state.seccomp.program, 'base64'), flags: state.seccomp.flags };
-  const plan = buildExecPlan(state.config, proc, state.pid, capLastCap, options.preserveFds ?? 0, seccomp);
+  const plan = buildExecPlan(state.config, proc, state.pid, caps, options.preserveFds ?? 0, seccomp);
   for (const w of plan.warnings) ctx.log.warn(w);
 
   const n = native();

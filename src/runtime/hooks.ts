@@ -30,7 +30,7 @@ export function runHooks(spec: Spec, kind: RuntimeHookKind, state: Record<string
 function runHook(hook: Hook, index: number, kind: RuntimeHookKind, input: string): void {
   const what = `${kind} hook #${index} \`${hook.path}\``;
   const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
-  // Loaded when a hook runs: child_process is kept out of the CLI's start-up snapshot.
+  // Loaded when a hook runs: child_process is kept out of the CLI's start.
   const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync(hook.path, args, {
     argv0,

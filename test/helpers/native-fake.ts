@@ -194,6 +194,9 @@ export class FakeCgroups implements CgroupManager {
   madeParents(): string[] {
     return [];
   }
+  delegate(uid: number, files: string[]): void {
+    this.calls.push(`delegate ${uid} ${files.join(' ')}`);
+  }
   stats(): Stats {
     return statsV2(() => undefined, []);
   }

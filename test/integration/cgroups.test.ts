@@ -320,6 +320,15 @@ t.test('devices: a device the rules do not allow cannot be opened', async (t) =>
   t.equal(allowed.stdout, 'opened\n');
 });
 
+t.test('devices: without rules of its own a container still gets the default allowlist, not every device', async (t) => {
+  const r = runScript(t, stateRoot(t), 'echo ok > /dev/null && echo null-ok; echo tsrunc-devices-test > /dev/kmsg && echo opened', (s) => {
+    s.linux!.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o600 }];
+    delete s.linux!.resources;
+  });
+  t.equal(r.stdout, 'null-ok\n', 'a default device works, /dev/kmsg does not open');
+  t.match(r.stderr, /Operation not permitted/);
+});
+
 t.test('devices: update replaces the rules of a running container', async (t) => {
   const { root, id } = created(t, (s) => {
     s.process!.args = ['sleep', '100'];

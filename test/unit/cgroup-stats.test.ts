@@ -97,6 +97,7 @@ t.test('helpers', async (t) => {
 
 t.test('--interval: Go durations', async (t) => {
   t.same(['5s', '100ms', '1m30s', '1.5h', '0', '250us'].map(parseDuration), [5000, 100, 90_000, 5_400_000, 0, 0.25]);
+  t.same(['3µs', '3μs'].map(parseDuration), [0.003, 0.003], 'both micro signs, as Go takes them');
   t.throws(() => parseDuration('5'), /invalid duration/);
   t.throws(() => parseDuration('five seconds'), /invalid duration/);
 });

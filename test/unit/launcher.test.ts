@@ -1,5 +1,5 @@
 // dist/tsrunc, the command managers exec (src/cli/make-launcher.ts): a single executable of the
-// pinned Node carrying a start-up snapshot of the CLI. These need no root.
+// pinned Node carrying the bundled CLI and its code cache. These need no root.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -10,7 +10,7 @@ import type { Spec } from '../../src/spec/generated/config.js';
 
 const hybridHost: HostInfo = {
   inUserNamespace: false,
-  capLastCap: 40,
+  capabilities: { lastCap: 40, bounding: (1n << 41n) - 1n },
   hasKcore: true,
   namespaceIds: { network: '4:4026531840', ipc: '4:4026531839', uts: '4:4026531838' },
   cgroups: {
@@ -113,6 +113,19 @@ t.test('mount options become flags, data, propagation and recursive attributes',
   t.same([rw!.attrSet, rw!.attrClr], [0x10n, 0x70n], 'an access-time mode also clears MOUNT_ATTR__ATIME');
 });
 
+t.test('recursive options: the last word wins, and clearing an access-time mode returns to relatime', async (t) => {
+  const attrs = (words: string[]) => {
+    const plan = buildLaunchPlan(baseSpec((s) => (s.mounts = [{ destination: '/m', type: 'bind', source: '/srv', options: ['rbind', ...words] }])), options());
+    return [plan.mounts[0]!.attrSet, plan.mounts[0]!.attrClr];
+  };
+  // The kernel refuses (EINVAL) a partial MOUNT_ATTR__ATIME in attr_clr, and runc sends one for ratime.
+  for (const o of ['ratime', 'rnostrictatime', 'rnorelatime', 'rrelatime']) t.same(attrs([o]), [0n, 0x70n], o);
+  t.same(attrs(['rnoatime', 'ratime']), [0n, 0x70n], 'rnoatime then ratime: relatime');
+  t.same(attrs(['rnoatime', 'rstrictatime']), [0x20n, 0x70n], 'a later mode replaces an earlier one');
+  t.same(attrs(['rro', 'rrw']), [0n, 0x1n], 'rrw after rro clears read-only');
+  t.same(attrs(['rrw', 'rro']), [0x1n, 0n], 'rro after rrw sets it');
+});
+
 t.test('cgroup mounts follow the host layout', async (t) => {
   const spec = baseSpec((s) => s.linux!.namespaces!.push({ type: 'cgroup' }));
   const hybrid = buildLaunchPlan(spec, options()).mounts.filter((m) => m.destination.startsWith('/sys/fs/cgroup'));
@@ -181,6 +194,20 @@ t.test('process: PATH from env, user, rlimits, capabilities', async (t) => {
   t.equal(p.capabilities!.ambient, 0n, 'ambient needs inheritable too');
   t.equal(plan.warnings.length, 2, 'an unknown capability and the refused ambient are warnings');
   t.equal(buildLaunchPlan(baseSpec((s) => delete s.process!.env), options()).process.execPath, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+});
+
+t.test('a capability the runtime itself lacks is a warning and left out, not a failure', async (t) => {
+  // A host whose root lacks CAP_SYS_RESOURCE (24), as under some hypervisors.
+  const host = { ...hybridHost, capabilities: { lastCap: 40, bounding: ((1n << 41n) - 1n) & ~(1n << 24n) } };
+  const plan = buildLaunchPlan(
+    baseSpec((s) => {
+      const caps = ['CAP_KILL', 'CAP_SYS_RESOURCE'];
+      s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    }),
+    options({ host }),
+  );
+  t.same([plan.process.capabilities!.bounding, plan.process.capabilities!.permitted], [1n << 5n, 1n << 5n]);
+  t.same(plan.warnings, ["process.capabilities: CAP_SYS_RESOURCE cannot be granted (not in the runtime's own bounding set on this host), ignored"], 'one warning per capability, not per set');
 });
 
 t.test('sysctls are allowed only inside a namespace the container owns', async (t) => {

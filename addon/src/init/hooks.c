@@ -2,7 +2,9 @@
  * hooks.c — the hooks that run in the container's namespaces (config.md "POSIX-platform Hooks"):
  * createContainer before pivot_root, startContainer after `start`, both forked from the init.
  * The state JSON goes to the hook's stdin from a memfd (no pipe to fill up), with the init's pid as
- * the container sees it; the timeout is enforced through a pidfd.
+ * the container sees it; the timeout is enforced through a pidfd. A createContainer hook's path
+ * resolves in the runtime namespace (config.md): it is opened before the init leaves the runtime's
+ * namespaces and run from that handle, so a container mount over the path cannot hide or replace it.
  */
 #include "init.h"
 
@@ -45,6 +47,27 @@ static int state_memfd(const struct plan *plan)
 	return fd;
 }
 
+void open_runtime_hook_paths(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_hooks; i++) {
+		struct plan_hook *h = &plan->hooks[i];
+		if (h->kind != PLAN_HOOK_CREATE_CONTAINER)
+			continue;
+		/* Not close-on-exec: a script's interpreter reopens it as /dev/fd/N. Closed before pivot_root. */
+		h->fd = open(h->path, O_PATH);
+		h->open_err = h->fd < 0 ? errno : 0;
+	}
+}
+
+void close_runtime_hook_paths(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_hooks; i++) {
+		if (plan->hooks[i].fd >= 0)
+			close(plan->hooks[i].fd);
+		plan->hooks[i].fd = -1;
+	}
+}
+
 static int run_one(const struct plan *plan, const struct plan_hook *hook, size_t index, struct hook_error *error)
 {
 	snprintf(error->text, sizeof error->text, "%s hook #%zu `%s`", kind_name(hook->kind), index, hook->path);
@@ -71,10 +94,20 @@ static int run_one(const struct plan *plan, const struct plan_hook *hook, size_t
 	}
 	if (pid == 0) {
 		close(report[0]);
-		int err = 0;
-		if (dup2(state, 0) >= 0)
-			execve(hook->path, hook->argv[0] ? hook->argv : (char *[]){(char *)hook->path, NULL}, hook->envp);
-		err = errno;
+		/* The other hooks' handles are not this hook's business. */
+		for (size_t i = 0; i < plan->n_hooks; i++)
+			if (plan->hooks[i].fd >= 0 && &plan->hooks[i] != hook)
+				close(plan->hooks[i].fd);
+		char **argv = hook->argv[0] ? hook->argv : (char *[]){(char *)hook->path, NULL};
+		int err = hook->open_err;
+		if (!err && dup2(state, 0) >= 0) {
+			if (hook->fd >= 0)
+				syscall(SYS_execveat, hook->fd, "", argv, hook->envp, AT_EMPTY_PATH);
+			else
+				execve(hook->path, argv, hook->envp);
+		}
+		if (!err)
+			err = errno;
 		if (write(report[1], &err, sizeof err) < 0)
 			_exit(127);
 		_exit(127);

@@ -46,6 +46,8 @@ struct plan_hook {
 	const char *path;
 	char **argv; /* NULL-terminated */
 	char **envp; /* NULL-terminated */
+	/* createContainer: `path` opened (O_PATH) in the runtime's mount namespace, or -1 and why. */
+	int fd, open_err;
 };
 
 struct plan {
@@ -130,6 +132,8 @@ struct hook_error {
 	char text[SYNC_TEXT_MAX];
 };
 int run_hooks(const struct plan *plan, uint32_t kind, struct hook_error *error);
+void open_runtime_hook_paths(struct plan *plan);
+void close_runtime_hook_paths(const struct plan *plan);
 /* Reports a failed hook as SYNC_ERROR (step STEP_HOOK, value = its status), then exits(1). */
 __attribute__((noreturn)) void die_hook(const struct hook_error *error);
 

@@ -57,6 +57,7 @@ int main(void)
 	int fifo_fd = -1;
 	if (plan.exec_fifo && (fifo_fd = open(plan.exec_fifo, O_PATH | O_CLOEXEC)) < 0)
 		die_path(STEP_OPEN_FIFO, plan.exec_fifo);
+	open_runtime_hook_paths(&plan);
 
 	/* Before any namespace: inherited by the init and the process, and a lower score needs the
 	 * runtime's CAP_SYS_RESOURCE, which a new user namespace would not give (runc does the same). */

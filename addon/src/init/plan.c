@@ -209,6 +209,7 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		struct plan_hook *h = APPEND(plan->hooks, plan->n_hooks);
 		if (!h)
 			return -1;
+		h->fd = -1;
 		TAKE(c, h->kind);
 		TAKE(c, h->timeout);
 		STR(c, h->path);

@@ -438,6 +438,7 @@ void setup_rootfs(const struct plan *plan)
 	struct hook_error hook_error;
 	if (run_hooks(plan, PLAN_HOOK_CREATE_CONTAINER, &hook_error) < 0)
 		die_hook(&hook_error);
+	close_runtime_hook_paths(plan);
 	pivot(plan);
 }
 

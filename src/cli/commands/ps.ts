@@ -14,7 +14,7 @@ export const psCommand = defineCommand<{ containerId: string; format: 'table' | 
       return;
     }
     // As runc: run ps(1) and keep its header and the lines whose PID column is the container's.
-    const { spawnSync } = process.getBuiltinModule('node:child_process'); // kept out of the start-up snapshot
+    const { spawnSync } = process.getBuiltinModule('node:child_process'); // kept out of the CLI's start
     const r = spawnSync('ps', args['--']?.length ? args['--'] : ['-ef'], { encoding: 'utf8' });
     if (r.status !== 0) throw new TsruncError(`ps: ${r.error?.message ?? r.stderr.trim()}`);
     const [header = '', ...lines] = r.stdout.split('\n');
