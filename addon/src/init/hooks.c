@@ -4,7 +4,7 @@
  * The state JSON goes to the hook's stdin from a memfd (no pipe to fill up), with the init's pid as
  * the container sees it; the timeout is enforced through a pidfd. A createContainer hook's path
  * resolves in the runtime namespace (config.md): it is opened before the init leaves the runtime's
- * namespaces and run from that handle, so a container mount over the path cannot hide or replace it.
+ * namespaces and run from that handle where a container mount hides or replaces the path.
  */
 #include "init.h"
 
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,8 @@ void open_runtime_hook_paths(struct plan *plan)
 		struct plan_hook *h = &plan->hooks[i];
 		if (h->kind != PLAN_HOOK_CREATE_CONTAINER)
 			continue;
-		/* Not close-on-exec: a script's interpreter reopens it as /dev/fd/N. Closed before pivot_root. */
+		/* Not close-on-exec: a script run by its handle is reopened by its interpreter through /proc.
+		 * Closed before pivot_root. */
 		h->fd = open(h->path, O_PATH);
 		h->open_err = h->fd < 0 ? errno : 0;
 	}
@@ -101,10 +103,17 @@ static int run_one(const struct plan *plan, const struct plan_hook *hook, size_t
 		char **argv = hook->argv[0] ? hook->argv : (char *[]){(char *)hook->path, NULL};
 		int err = hook->open_err;
 		if (!err && dup2(state, 0) >= 0) {
-			if (hook->fd >= 0)
-				syscall(SYS_execveat, hook->fd, "", argv, hook->envp, AT_EMPTY_PATH);
-			else
+			/* By its name while the name still leads to the file opened in the runtime namespace (a
+			 * script keeps its own $0); where a container mount hides or replaces it, by the handle,
+			 * through /proc (a script's interpreter reopens what it is given; /dev/fd may not exist). */
+			struct stat want, seen;
+			if (hook->fd < 0 || (fstat(hook->fd, &want) == 0 && stat(hook->path, &seen) == 0 && want.st_dev == seen.st_dev && want.st_ino == seen.st_ino)) {
 				execve(hook->path, argv, hook->envp);
+			} else {
+				char by_handle[32];
+				snprintf(by_handle, sizeof by_handle, "/proc/self/fd/%d", hook->fd);
+				execve(by_handle, argv, hook->envp);
+			}
 		}
 		if (!err)
 			err = errno;
