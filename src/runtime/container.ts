@@ -44,6 +44,20 @@ export function toContainerState(stored: StoredState, status: Status): Container
 }
 
 /**
+ * SIGKILL through a pidfd; false when the process has already exited (ESRCH: it died on its own
+ * between the pidfd's opening and now, which is what the caller wanted anyway).
+ */
+export function killByPidfd(pidfd: number): boolean {
+  try {
+    native().pidfdSendSignal(pidfd, 9);
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ESRCH') return false;
+    throw e;
+  }
+}
+
+/**
  * A pidfd for the container's init, or undefined if it is gone. The start time is checked after
  * the pidfd is open, so a signal sent through it cannot reach a process that reused the pid.
  */

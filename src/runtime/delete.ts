@@ -9,7 +9,7 @@ import { native } from '../native.js';
 import { assertTransition, deriveStatus, readProcStat } from '../state/status.js';
 import type { Remains, StoredState } from '../state/store.js';
 import { hookStateJson } from '../plan/build.js';
-import { openInitPidfd, type RuntimeContext } from './container.js';
+import { killByPidfd, openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
 import { cgroupPathOf, openCgroups } from '../cgroups/manager.js';
 import { unmountAddedUnder } from './host-mounts.js';
@@ -86,8 +86,7 @@ function killAndWait(state: Pick<StoredState, 'pid' | 'initStartTime'>): void {
   const pidfd = openInitPidfd(state);
   if (pidfd === undefined) return;
   try {
-    native().pidfdSendSignal(pidfd, 9);
-    if (!native().pidfdWait(pidfd, KILL_TIMEOUT_MS)) {
+    if (killByPidfd(pidfd) && !native().pidfdWait(pidfd, KILL_TIMEOUT_MS)) {
       throw new TsruncError(`container init (pid ${state.pid}) did not exit within ${KILL_TIMEOUT_MS / 1000}s of SIGKILL`);
     }
   } finally {

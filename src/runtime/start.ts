@@ -7,7 +7,7 @@ import { StateError, HookError } from '../errors.js';
 import { native } from '../native.js';
 import { assertTransition, deriveStatus } from '../state/status.js';
 import { hookStateJson } from '../plan/build.js';
-import { openInitPidfd, type RuntimeContext } from './container.js';
+import { killByPidfd, openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
 import type { StoredState } from '../state/store.js';
 import { crashPoint } from './faults.js';
@@ -56,8 +56,7 @@ function killInit(state: StoredState): void {
   const pidfd = openInitPidfd(state);
   if (pidfd === undefined) return;
   try {
-    native().pidfdSendSignal(pidfd, 9);
-    native().pidfdWait(pidfd, 10_000);
+    if (killByPidfd(pidfd)) native().pidfdWait(pidfd, 10_000);
   } finally {
     fs.closeSync(pidfd);
   }
