@@ -249,6 +249,18 @@ async function hookedLifecycle(w, { annotations } = {}) {
   return { id, out, bundle, script, created, containerNs, afterCreate, afterStart, poststopBeforeDeleteReturned, order: orderLog(out) };
 }
 
+/** Create (and start, if that worked) with CAP_KILL and `cap`; what the runtime said (stderr and --log). */
+async function capabilityMessages(w, cap) {
+  const log = path.join(w.dir, 'runtime.log');
+  const caps = ['CAP_KILL', cap];
+  const bundle = w.bundle((c) => (c.process.capabilities = { bounding: caps, effective: caps, permitted: caps }));
+  const id = w.id();
+  const c = await w.run(['--log', log, 'create', '--bundle', bundle, id]);
+  const runs = [c];
+  if (c.status === 0) runs.push(await w.run(['--log', log, 'start', id]));
+  return { c, said: warningsOf(runs, log) };
+}
+
 export const cases = [
   // ---- ociVersion, root ----------------------------------------------------------------------
   {
@@ -738,14 +750,8 @@ export const cases = [
     statements: ['config.md#configLinuxProcess/1'],
     async run(w) {
       if (hasBit(hostCapBnd(), CAP.CAP_SYS_RESOURCE)) skip('this host can grant CAP_SYS_RESOURCE, so there is no ungrantable capability to ask for');
-      const log = path.join(w.dir, 'runtime.log');
-      const caps = ['CAP_KILL', 'CAP_SYS_RESOURCE'];
-      const bundle = w.bundle((c) => (c.process.capabilities = { bounding: caps, effective: caps, permitted: caps }));
-      const id = w.id();
-      const c = await w.run(['--log', log, 'create', '--bundle', bundle, id]);
-      const runs = [c];
-      if (c.status === 0) runs.push(await w.run(['--log', log, 'start', id]));
-      expect(/SYS_RESOURCE/i.test(warningsOf(runs, log)), `the runtime names CAP_SYS_RESOURCE, which this host cannot grant, in a warning or error (stderr or --log; create ${c.status === 0 ? 'succeeded' : 'failed'})`);
+      const { c, said } = await capabilityMessages(w, 'CAP_SYS_RESOURCE');
+      expect(/SYS_RESOURCE/i.test(said), `the runtime names CAP_SYS_RESOURCE, which this host cannot grant, in a warning or error (stderr or --log; create ${c.status === 0 ? 'succeeded' : 'failed'})`);
     },
   },
   {
@@ -770,15 +776,9 @@ export const cases = [
     name: 'config.md: an unknown capability name is logged as a warning',
     statements: ['config.md#configLinuxProcess/1'],
     async run(w) {
-      const log = path.join(w.dir, 'runtime.log');
-      const caps = ['CAP_KILL', 'CAP_CONFORMANCE_UNKNOWN'];
-      const bundle = w.bundle((c) => (c.process.capabilities = { bounding: caps, effective: caps, permitted: caps }));
-      const id = w.id();
-      const c = await w.run(['--log', log, 'create', '--bundle', bundle, id]);
-      const runs = [c];
-      if (c.status === 0) runs.push(await w.run(['--log', log, 'start', id]));
+      const { c, said } = await capabilityMessages(w, 'CAP_CONFORMANCE_UNKNOWN');
       // Refusing it is allowed too (an invalid value); either way the runtime must say so.
-      expect(/CONFORMANCE_UNKNOWN/i.test(warningsOf(runs, log)), `the runtime names CAP_CONFORMANCE_UNKNOWN in a warning or error (create ${c.status === 0 ? 'succeeded' : 'failed'})`);
+      expect(/CONFORMANCE_UNKNOWN/i.test(said), `the runtime names CAP_CONFORMANCE_UNKNOWN in a warning or error (create ${c.status === 0 ? 'succeeded' : 'failed'})`);
     },
   },
   {
