@@ -106,6 +106,31 @@ export function cgroupPathOf(pid: number): string | undefined {
   }
 }
 
+/**
+ * Whether this process may make (or use) cgroup `rel` in each hierarchy the driver writes: the
+ * directory itself where it exists, else its nearest existing ancestor, is writable by it.
+ */
+export function mayMakeCgroup(rel: string, layout: CgroupLayout = detectCgroupLayout()): boolean {
+  if (factory) return true;
+  const mountpoints = layout.kind === 'v2' ? [layout.unified!] : layout.v1.map((h) => h.mountpoint);
+  if (mountpoints.length === 0) return false;
+  const writable = (p: string) => {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return mountpoints.every((mp) => {
+    const target = path.join(mp, rel);
+    if (fs.existsSync(target)) return writable(path.join(target, 'cgroup.procs'));
+    let dir = path.dirname(target);
+    while (!fs.existsSync(dir) && dir.startsWith(`${mp}/`)) dir = path.dirname(dir);
+    return writable(dir);
+  });
+}
+
 /** Unit tests run the lifecycle with a fake native addon: they must never touch real cgroups. */
 export function setCgroupsForTesting(fake: ((cgroupPath: string) => CgroupManager) | undefined): void {
   factory = fake;
@@ -223,12 +248,15 @@ function makeDirs(root: string, rel: string, onLevel: (dir: string, parent: stri
 }
 
 /** The ancestors of `rel` under hierarchy `root` that destroy removes when empty: those create
- * made there (`made`: absolute directories), and everything below /tsrunc. Deepest first. */
+ * made there (`made`: absolute directories), and our parent with everything below it (/tsrunc, or
+ * a rootless user's <delegated subtree>/tsrunc: the first level of that name). Deepest first. */
 export function parentsToRemove(root: string, rel: string, made: readonly string[]): string[] {
   const parts = rel.split('/').filter(Boolean);
-  const ancestors = parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+  const ours = parts.indexOf(path.basename(CGROUP_PARENT));
+  const ancestors = parts.slice(0, -1).map((_, i) => ({ dir: `/${parts.slice(0, i + 1).join('/')}`, below: ours >= 0 && i >= ours }));
   return ancestors
-    .filter((a) => made.includes(path.join(root, a)) || a === CGROUP_PARENT || a.startsWith(`${CGROUP_PARENT}/`))
+    .filter((a) => made.includes(path.join(root, a.dir)) || a.below)
+    .map((a) => a.dir)
     .reverse()
     .map((a) => path.join(root, a));
 }
@@ -458,6 +486,10 @@ class V2Manager implements CgroupManager {
     }
   }
 
+  private subtreeControl(dir: string): string[] {
+    return (readFile(path.join(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/).filter(Boolean);
+  }
+
   /** Whether the hierarchy has `controller` at all. */
   offers(controller: string): boolean {
     return this.available(this.root).includes(controller);
@@ -467,7 +499,9 @@ class V2Manager implements CgroupManager {
   private enable(controllers: string[]): void {
     let dir = this.root;
     for (const part of this.path.split('/').filter(Boolean)) {
-      const missing = controllers.filter((c) => this.available(dir).includes(c));
+      // Only what is not enabled yet: a rootless user may not write its delegated subtree's parents.
+      const enabled = this.subtreeControl(dir);
+      const missing = controllers.filter((c) => this.available(dir).includes(c) && !enabled.includes(c));
       if (missing.length) {
         try {
           fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));

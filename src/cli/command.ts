@@ -9,7 +9,9 @@ import type { LogFormat } from './log.js';
 
 /** The global flags (runc's): declared once, given to every command. */
 export interface GlobalArgs {
-  root: string;
+  /** --root; undefined: the default for this user (state/root.ts). */
+  root: string | undefined;
+  rootless: string | undefined;
   log: string | undefined;
   logFormat: LogFormat;
   debug: boolean;

@@ -19,5 +19,5 @@ export function getLog(): CliLog {
 /** A Runtime for the invocation's --root, logging through the CLI log. */
 export async function openRuntime(args: GlobalArgs): Promise<Runtime> {
   const { Runtime } = await import('../runtime/runtime.js');
-  return new Runtime({ root: args.root, logger: log });
+  return new Runtime({ root: args.root, rootless: args.rootless as 'true' | 'false' | 'auto' | undefined, logger: log });
 }

@@ -48,14 +48,14 @@ export const COMMANDS: ReadonlyArray<CliCommand<never>> = [
   featuresCommand,
 ] as ReadonlyArray<CliCommand<never>>;
 
-/** runc's global flags; --systemd-cgroup, --rootless and --criu are accepted so managers can pass them. */
+/** runc's global flags; --systemd-cgroup and --criu are accepted so managers can pass them. */
 export const GLOBAL_OPTIONS = {
-  root: { type: 'string', default: '/run/tsrunc', describe: 'directory for container state' },
+  root: { type: 'string', describe: 'directory for container state (default /run/tsrunc; rootless: $XDG_RUNTIME_DIR/tsrunc)' },
   log: { type: 'string', describe: 'file to write log records to (default: stderr)' },
   'log-format': { choices: ['text', 'json'], default: 'text', describe: 'format of --log records' },
   debug: { type: 'boolean', default: false, describe: 'log debug detail and stacks of unexpected errors' },
   'systemd-cgroup': { type: 'boolean', default: false, describe: 'accepted for runc compatibility (no systemd cgroup driver yet)' },
-  rootless: { type: 'string', describe: 'accepted for runc compatibility' },
+  rootless: { type: 'string', describe: "rootless mode: 'true', 'false' or 'auto' (not root, or root of a user namespace)" },
   criu: { type: 'string', describe: 'accepted for runc compatibility' },
 } as const;
 

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Spec, TimeOffset } from '../spec/generated/config.js';
 import { planDevices, planDevSymlinks } from './devices.js';
 import type { HostInfo } from './host.js';
+import { type IdMapping, mapWriters, type UserNamespaceMaps, type Writer } from './id-maps.js';
 import { HookKind, type LaunchPlan, type NamespaceJoin, type PlannedSymlink, SeccompStage } from './launch-plan.js';
 import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
@@ -32,8 +33,11 @@ export interface PlanOptions {
   preserveFds?: number;
   /** The container's id, for the state JSON given to hooks. */
   id?: string;
-  /** The container's cgroup (linux.cgroupsPath resolved); defaults to /tsrunc/<id>. */
-  cgroupPath?: string;
+  /**
+   * The container's cgroup (linux.cgroupsPath resolved); defaults to /tsrunc/<id>. A map: it has
+   * none of its own (rootless), and stays in these, by hierarchy (/proc/self/cgroup's keys).
+   */
+  cgroupPath?: string | ReadonlyMap<string, string>;
   /** What a bind source is; defaults to stat(2). */
   statSource?: (p: string) => SourceKind;
   /** The target of a symlink, undefined for anything else; defaults to readlink(2). */
@@ -110,7 +114,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     containerCgroup: options.cgroupPath ?? `/tsrunc/${options.id ?? ''}`,
     cgroupNamespace: ns.has('cgroup'),
     symlinks: cgroupSymlinks,
-    sysfsNeedsFallback: ns.has('user') && !ns.created('network'),
+    sysfsNeedsFallback: inUserNs && !ns.created('network'),
     statSource: options.statSource ?? statKind,
     readLink: options.readLink ?? readLinkOrUndefined,
   });
@@ -129,8 +133,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   return {
     joins: ns.joins,
     newNamespaces: ns.newFlags,
-    uidMap: ns.created('user') ? idMapText(linux.uidMappings) : '',
-    gidMap: ns.created('user') ? idMapText(linux.gidMappings) : '',
+    userNamespaceMaps: ns.created('user') ? userNamespaceMaps(linux.uidMappings ?? [], linux.gidMappings ?? [], spec.process.user?.additionalGids ?? [], options.host.idMapWriter) : undefined,
     timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
     rootfs: options.rootfs,
     ...planRootfsPropagation(linux.rootfsPropagation),
@@ -240,8 +243,8 @@ function planNamespaces(entries: ReadonlyArray<{ type: string; path?: string }>)
   };
 }
 
-function idMapText(mappings: ReadonlyArray<{ containerID: number; hostID: number; size: number }> | undefined): string {
-  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+function userNamespaceMaps(uid: IdMapping[], gid: IdMapping[], additionalGids: number[], writer: Writer): UserNamespaceMaps {
+  return { uid, gid, writers: mapWriters(uid, gid, additionalGids, writer) };
 }
 
 /**

@@ -31,8 +31,6 @@ export function buildExecPlan(
   return {
     joins: JOIN_ORDER.filter((t) => types.has(t)).map((t) => ({ nstype: CLONE_NEW[t], path: `/proc/${initPid}/ns/${NS_FILE[t]}` })),
     newNamespaces: 0,
-    uidMap: '',
-    gidMap: '',
     timeOffsets: '',
     rootfs: '',
     rootfsPropagation: 0n,

@@ -6,6 +6,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type CgroupLayout, detectCgroupLayout } from '../cgroups/detect.js';
 import type { NamespaceType } from './linux.js';
 import { type CapabilityHost, readCapabilityHost } from './process.js';
+import { canSetIds, findIdMapHelpers, type Writer } from './id-maps.js';
+import { runningInUserNamespace } from '../state/root.js';
 
 export interface HostInfo {
   /** The runtime itself runs in a non-initial user namespace: mknod is not permitted there. */
@@ -17,6 +19,8 @@ export interface HostInfo {
   hasKcore: boolean;
   /** The runtime's own namespaces (dev:ino of /proc/self/ns/*) that a joined one must not be, for sysctls. */
   namespaceIds: Partial<Record<NamespaceType, string>>;
+  /** Who writes a new user namespace's maps (plan/id-maps.ts). */
+  idMapWriter: Writer;
 }
 
 /** /proc/self/ns file names of the namespaces whose sysctls a container may set. */
@@ -24,10 +28,10 @@ const NS_FILES: Partial<Record<NamespaceType, string>> = { network: 'net', ipc: 
 
 /** Reads the facts about this host from /proc. */
 export function detectHost(): HostInfo {
-  const uidMap = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
+  const capabilities = readCapabilityHost((p) => readFileSync(p, 'utf8'));
   return {
-    inUserNamespace: !(uidMap[0] === '0' && uidMap[1] === '0' && uidMap[2] === '4294967295'),
-    capabilities: readCapabilityHost((p) => readFileSync(p, 'utf8')),
+    inUserNamespace: runningInUserNamespace(),
+    capabilities,
     cgroups: detectCgroupLayout(),
     hasKcore: existsSync('/proc/kcore'),
     namespaceIds: Object.fromEntries(
@@ -36,5 +40,11 @@ export function detectHost(): HostInfo {
         return [type, `${st.dev}:${st.ino}`];
       }),
     ),
+    idMapWriter: {
+      euid: process.geteuid?.() ?? 0,
+      egid: process.getegid?.() ?? 0,
+      privileged: canSetIds(capabilities.effective),
+      helpers: findIdMapHelpers(existsSync),
+    },
   };
 }

@@ -5,6 +5,7 @@
  * numeric flags, clean container paths), so the helper makes no policy decisions. The wire encoding
  * is in ./encode.ts and addon/src/plan.h.
  */
+import type { UserNamespaceMaps } from './id-maps.js';
 
 /** A namespace joined by path with setns(2). */
 export interface NamespaceJoin {
@@ -120,9 +121,8 @@ export interface LaunchPlan {
   joins: NamespaceJoin[];
   /** CLONE_NEW* flags of the namespaces to create. */
   newNamespaces: number;
-  /** uid_map and gid_map text the runtime writes for a new user namespace ('' without one). */
-  uidMap: string;
-  gidMap: string;
+  /** A new user namespace's maps and who writes them (the runtime, or newuidmap/newgidmap); undefined without one. */
+  userNamespaceMaps?: UserNamespaceMaps;
   /** Text for /proc/self/timens_offsets ('' for none). */
   timeOffsets: string;
 

@@ -165,8 +165,12 @@ export interface MountContext {
   /** Absolute host path of the rootfs, symlinks resolved. */
   rootfs: string;
   cgroups: CgroupLayout;
-  /** The container's cgroup (cgroupsPath resolved), the same path in every hierarchy. */
-  containerCgroup: string;
+  /**
+   * The container's cgroup (cgroupsPath resolved), the same path in every hierarchy; or, with none
+   * of its own (rootless), the cgroups it stays in, keyed by hierarchy as /proc/self/cgroup keys
+   * them (controller list, '' for v2).
+   */
+  containerCgroup: string | ReadonlyMap<string, string>;
   /**
    * The container has a cgroup namespace: a fresh cgroup mount shows its own cgroup as the root.
    * Without one a fresh mount would show the host's whole tree, so the container's own cgroup
@@ -302,7 +306,8 @@ function planCgroupMount(
   });
   const hierarchy = (dest: string, fstype: string, controllers: string, hostMountpoint: string): PlannedMount => {
     if (ctx.cgroupNamespace) return fs(dest, fstype, controllers);
-    return { ...fs(dest, '', ''), kind: MountKind.Bind, flags: flags | MS.BIND | MS.REC, source: path.posix.join(hostMountpoint, ctx.containerCgroup) };
+    const cgroup = typeof ctx.containerCgroup === 'string' ? ctx.containerCgroup : (ctx.containerCgroup.get(controllers) ?? '/');
+    return { ...fs(dest, '', ''), kind: MountKind.Bind, flags: flags | MS.BIND | MS.REC, source: path.posix.join(hostMountpoint, cgroup) };
   };
   if (layout.kind === 'v2' || layout.kind === 'none') {
     return [{ ...hierarchy(destination, 'cgroup2', '', layout.unified ?? '/sys/fs/cgroup'), ...base }];

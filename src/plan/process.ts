@@ -29,12 +29,18 @@ export interface CapabilityHost {
   lastCap: number;
   /** The runtime's bounding set (CapBnd): its children can never hold a capability outside it. */
   bounding: bigint;
+  /** The runtime's effective set (CapEff): CAP_SETUID/CAP_SETGID decide how id maps are written. */
+  effective: bigint;
 }
 
 /** Reads the capability facts of this process. */
 export function readCapabilityHost(readFile: (path: string) => string): CapabilityHost {
-  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFile('/proc/self/status'));
-  return { lastCap: Number(readFile('/proc/sys/kernel/cap_last_cap').trim()), bounding: bnd ? BigInt(`0x${bnd[1]}`) : ~0n };
+  const status = readFile('/proc/self/status');
+  const set = (name: string) => {
+    const m = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return m ? BigInt(`0x${m[1]}`) : ~0n;
+  };
+  return { lastCap: Number(readFile('/proc/sys/kernel/cap_last_cap').trim()), bounding: set('CapBnd'), effective: set('CapEff') };
 }
 
 /** Plans the container process; warnings collect what the spec says to warn about, not fail on. */

@@ -11,6 +11,8 @@ import type { Logger } from './logger.js';
 export interface RuntimeContext {
   store: StateStore;
   log: Logger;
+  /** Rootless mode (state/root.ts rootlessMode): cgroups the user cannot make are done without when no limit needs them. */
+  rootless: boolean;
 }
 
 /** A container's state as runtime.md defines it, with runc's extra fields (what `state` prints). */

@@ -11,13 +11,15 @@ import { ConfigError, HookError, NotFoundError, StateError, TsruncError, UsageEr
 import { type ExitStatus, initHelperPath, native } from '../native.js';
 import { buildLaunchPlan, hookStateJson, nativeSeccomp } from '../plan/build.js';
 import { encodePlan } from '../plan/encode.js';
-import { detectHost } from '../plan/host.js';
+import { detectHost, type HostInfo } from '../plan/host.js';
 import type { LaunchPlan } from '../plan/launch-plan.js';
 import { loadBundle } from '../spec/load.js';
-import { type CgroupManager, openCgroups, primeCgroupMigration } from '../cgroups/manager.js';
+import { type CgroupManager, mayMakeCgroup, openCgroups, primeCgroupMigration } from '../cgroups/manager.js';
+import { limitsAsked, rootlessCgroupParent } from '../cgroups/rootless.js';
+import type { Spec } from '../spec/generated/config.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
 import { cgroupOwner, delegateFiles } from '../cgroups/delegation.js';
-import { readDelegateList } from '../cgroups/detect.js';
+import { parseProcCgroup, readDelegateList } from '../cgroups/detect.js';
 import { checkResources } from '../cgroups/resources.js';
 import { type ContainerLock, type StateStore, type StoredState, validateId, writeFileAtomic } from '../state/store.js';
 import { exeIdentity, readProcStat } from '../state/status.js';
@@ -25,6 +27,7 @@ import { crashPoint } from './faults.js';
 import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 import { runHooks } from './hooks.js';
+import { writeIdMaps } from './id-map-writer.js';
 import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
@@ -59,10 +62,10 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   const { store, log } = ctx;
   const fifo = store.fifoPath(id);
   // Plan before touching anything: a config we refuse must leave no trace.
-  const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, id);
   const badResources = checkResources(spec.linux?.resources ?? {});
   if (badResources) throw new ConfigError('config.json', `/linux/resources${badResources.pointer}`, badResources.message, 'config-linux.md#configLinuxControlGroups');
   const host = detectHost();
+  const { cgroupPath, staysIn } = placeCgroup(ctx, spec, id, host);
   const plan = buildLaunchPlan(spec, {
     bundle,
     rootfs,
@@ -70,7 +73,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     noPivot: options.noPivot ?? false,
     host,
     id,
-    cgroupPath,
+    cgroupPath: cgroupPath ?? staysIn,
     preserveFds: options.preserveFds ?? 0,
     exactInteger: (pointer) => exactIntegers.get(pointer),
     seccomp: { ...nativeSeccomp, compile: cachingSeccompCompiler(store.cacheDir('seccomp')) },
@@ -135,21 +138,27 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     // goes on (the helper's stage 1 never does: only the container's own processes are charged).
     // Ours to remove (and kill in) on failure only once made: a refused create leaves another
     // container's cgroup (the same cgroupsPath) alone.
-    const made = openCgroups(cgroupPath);
-    made.create();
-    cgroups = made;
-    crashPoint('create:cgroups-made');
-    const cgroupWarnings: string[] = [];
-    // Every container gets a device allowlist, as with runc: without rules of its own, deny all
-    // then runc's defaults (null, zero, tty, pts…), never the host's every device.
-    const resources = spec.linux?.resources ?? {};
-    cgroups.apply({ ...resources, devices: resources.devices ?? [] }, cgroupWarnings);
-    for (const w of cgroupWarnings) log.warn(w);
-    crashPoint('create:limits-applied');
-    const owner = cgroupOwner(spec, host.cgroups.kind);
-    if (owner !== undefined) cgroups.delegate(owner, delegateFiles(readDelegateList()));
+    if (cgroupPath !== undefined) {
+      const made = openCgroups(cgroupPath);
+      made.create();
+      cgroups = made;
+      crashPoint('create:cgroups-made');
+      const cgroupWarnings: string[] = [];
+      // Every container gets a device allowlist, as with runc: without rules of its own, deny all
+      // then runc's defaults (null, zero, tty, pts…), never the host's every device. Rootless, the
+      // user namespace is the allowlist (only nodes bound from the host, with the user's access),
+      // and the kernel lets no unprivileged user set device rules.
+      const resources = spec.linux?.resources ?? {};
+      cgroups.apply({ ...resources, devices: ctx.rootless ? undefined : (resources.devices ?? []) }, cgroupWarnings);
+      for (const w of cgroupWarnings) log.warn(w);
+      crashPoint('create:limits-applied');
+      const owner = cgroupOwner(spec, host.cgroups.kind);
+      if (owner !== undefined && ctx.rootless && owner !== process.geteuid?.()) {
+        log.warn(`rootless: the container's cgroup is not handed to host uid ${owner}: only root may give a file away (config-linux.md Cgroup ownership)`);
+      } else if (owner !== undefined) cgroups.delegate(owner, delegateFiles(readDelegateList()));
+      state.cgroupParents = cgroups.madeParents();
+    }
     const containerCgroups = cgroups;
-    state.cgroupParents = cgroups.madeParents();
     const listenerPath = spec.linux?.seccomp?.listenerPath;
 
     const runRuntimeHooks = () => {
@@ -178,7 +187,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
         store.write(state);
         crashPoint('create:init-recorded');
         log.debug(`init pid ${initPid}`);
-        containerCgroups.addProcess(initPid);
+        containerCgroups?.addProcess(initPid);
         crashPoint('create:init-placed');
       },
       handoff,
@@ -210,6 +219,43 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     if (consoleFd !== undefined) fs.closeSync(consoleFd);
     lock.release();
   }
+}
+
+/**
+ * The container's cgroup: cgroupsPath resolved, or, rootless, where the user may make one (its
+ * delegated cgroup v2 subtree, or a cgroupsPath it may write). Where it may not, a config without
+ * limits runs with no cgroup of its own, its processes staying in the caller's cgroups (`staysIn`,
+ * for the cgroup mount), as runc does; a config with limits is refused, saying what is missing.
+ */
+function placeCgroup(ctx: RuntimeContext, spec: Spec, id: string, host: HostInfo): { cgroupPath?: string; staysIn?: ReadonlyMap<string, string> } {
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (!ctx.rootless) return { cgroupPath: resolveCgroupPath(cgroupsPath, id) };
+  const own = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  const euid = process.geteuid?.() ?? 0;
+  const owner = (dir: string) => {
+    try {
+      return fs.statSync(dir).uid;
+    } catch {
+      return undefined;
+    }
+  };
+  let candidate: string | undefined;
+  let why: string;
+  if (cgroupsPath?.startsWith('/')) {
+    candidate = resolveCgroupPath(cgroupsPath, id);
+    why = `uid ${euid} may not make or write cgroup ${candidate} (linux.cgroupsPath)`;
+  } else {
+    const parent = rootlessCgroupParent(host.cgroups, host.cgroups.kind === 'v2' ? own.get('') : undefined, euid, { owner });
+    if (parent.kind === 'own') candidate = resolveCgroupPath(cgroupsPath, id, parent.parent);
+    why = parent.kind === 'own' ? `uid ${euid} may not make cgroup ${candidate} in its delegated subtree` : parent.why;
+  }
+  if (candidate !== undefined && mayMakeCgroup(candidate, host.cgroups)) return { cgroupPath: candidate };
+  const asked = limitsAsked(spec.linux?.resources ?? {});
+  if (asked.length) {
+    throw new ConfigError('config.json', asked[0]!, `rootless: a limit needs a cgroup of the container's own, and ${why}`, 'config-linux.md#configLinuxControlGroups');
+  }
+  ctx.log.debug(`rootless: no cgroup of its own (${why}); no limit asks for one, so the container's processes stay in the caller's cgroups`);
+  return { staysIn: own };
 }
 
 /**
@@ -273,7 +319,8 @@ export function runHandshake(
     crashPoint(`${command}:sync-${syncTypeName(msg.type)}-received`);
     switch (msg.type) {
       case SyncType.USERNS_MAP:
-        writeIdMaps(msg.value, plan);
+        if (!plan.userNamespaceMaps) throw new TsruncError('the init asked for id maps of a user namespace the plan does not create');
+        writeIdMaps(msg.value, plan.userNamespaceMaps);
         send(SyncType.ACK);
         break;
       case SyncType.INIT_PID:
@@ -318,18 +365,6 @@ const SYNC_TYPE_NAMES = new Map<number, string>(Object.entries(SyncType).map(([n
 
 function syncTypeName(type: number): string {
   return SYNC_TYPE_NAMES.get(type) ?? String(type);
-}
-
-/**
- * Writes the id maps of a new user namespace for process `pid` (user_namespaces(7)), through the
- * addon's verified procfs handle rather than a /proc path.
- */
-function writeIdMaps(pid: number, plan: LaunchPlan): void {
-  const write = (file: string, text: string) => native().writeProcFile(pid, file, text);
-  // An unprivileged writer must deny setgroups before it may write gid_map.
-  if (process.getuid?.() !== 0) write('setgroups', 'deny');
-  write('uid_map', plan.uidMap);
-  write('gid_map', plan.gidMap);
 }
 
 /** The error for an init (or an exec's helper) that vanished without saying why (it crashed or was killed). */

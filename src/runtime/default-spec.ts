@@ -52,3 +52,24 @@ export function defaultSpec(): Spec {
     },
   };
 }
+
+/**
+ * The default spec made rootless for host ids `uid`/`gid`, as runc's `spec --rootless` makes it
+ * (specconv.ToRootless): a user namespace mapping only that user to root, no network namespace (a
+ * user cannot give it a device), /sys bound from the host (sysfs needs a network namespace of the
+ * user's own), no uid=/gid= mount options (ids the namespace does not map), and no limits.
+ */
+export function rootlessSpec(uid: number, gid: number): Spec {
+  const spec = defaultSpec();
+  const linux = spec.linux!;
+  linux.namespaces = [...(linux.namespaces ?? []).filter((n) => n.type !== 'network' && n.type !== 'user'), { type: 'user' }];
+  linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];
+  linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }];
+  spec.mounts = (spec.mounts ?? []).map((m) =>
+    m.destination.replace(/\/+$/, '') === '/sys'
+      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { ...m, ...(m.options ? { options: m.options.filter((o) => !o.startsWith('uid=') && !o.startsWith('gid=')) } : {}) },
+  );
+  delete linux.resources;
+  return spec;
+}

@@ -85,7 +85,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     // helper that joined the namespaces for it never does).
     const onPid = (p: number) => {
       pid = p;
-      joinCgroups(p, state.pid);
+      // A rootless container without a cgroup of its own has none to join (as runc).
+      if (state.cgroupPath) joinCgroups(p, state.pid);
     };
     runHandshake('exec', syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
       // As runc: the container's state is `running`, its pid the init's; the process is this one.

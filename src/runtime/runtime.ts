@@ -10,6 +10,7 @@
  * ```
  */
 import { StateStore } from '../state/store.js';
+import { DEFAULT_ROOT, defaultStateRoot, processIdentity, rootlessMode } from '../state/root.js';
 import { setFrozenProbe } from '../state/status.js';
 import { openCgroups } from '../cgroups/manager.js';
 import type { ContainerState, RuntimeContext } from './container.js';
@@ -28,21 +29,30 @@ import type { Resources } from '../spec/generated/config.js';
 // `state` should not pay for the plan builder and schema validators that `create` needs.
 
 export interface RuntimeOptions {
-  /** Directory holding the containers' state (runc's --root). Default /run/tsrunc. */
+  /**
+   * Directory holding the containers' state (runc's --root). Default /run/tsrunc for root, else
+   * $XDG_RUNTIME_DIR/tsrunc (./../state/root.ts).
+   */
   root?: string;
+  /** Rootless mode (runc's --rootless): true, false, or 'auto' (the default: not root, or root of a user namespace). */
+  rootless?: boolean | 'true' | 'false' | 'auto';
   /** Receives warnings and debug detail; silent by default. */
   logger?: Logger;
 }
 
-/** The default state root, as `tsrunc --root` defaults it. */
-export const DEFAULT_ROOT = '/run/tsrunc';
+export { DEFAULT_ROOT };
 
 /** Drives containers through the OCI lifecycle (runtime.md "Operations"). Needs root. */
 export class Runtime {
   private readonly ctx: RuntimeContext;
 
   constructor(options: RuntimeOptions = {}) {
-    this.ctx = { store: new StateStore(options.root ?? DEFAULT_ROOT), log: options.logger ?? silentLogger };
+    const identity = processIdentity();
+    this.ctx = {
+      store: new StateStore(options.root ?? defaultStateRoot(identity)),
+      log: options.logger ?? silentLogger,
+      rootless: rootlessMode(options.rootless, identity),
+    };
     // `paused` is read from the container's cgroup.
     setFrozenProbe((cgroupPath) => openCgroups(cgroupPath).frozen());
   }

@@ -42,7 +42,8 @@ t.test('kill takes the signal positionally, default SIGTERM', async (t) => {
 });
 
 t.test('defaults', async (t) => {
-  t.match((await parse(['state', 'x'])).args, { root: '/run/tsrunc', logFormat: 'text', debug: false });
+  t.match((await parse(['state', 'x'])).args, { logFormat: 'text', debug: false });
+  t.equal((await parse(['state', 'x'])).args.root, undefined, 'no --root: the Runtime picks the default for this user (state/root.ts)');
   t.match((await parse(['create', 'x'])).args, { bundle: '.', preserveFds: 0 });
 });
 

@@ -10,9 +10,10 @@ import type { Spec } from '../../src/spec/generated/config.js';
 
 const hybridHost: HostInfo = {
   inUserNamespace: false,
-  capabilities: { lastCap: 40, bounding: (1n << 41n) - 1n },
+  capabilities: { lastCap: 40, bounding: (1n << 41n) - 1n, effective: ~0n },
   hasKcore: true,
   namespaceIds: { network: '4:4026531840', ipc: '4:4026531839', uts: '4:4026531838' },
+  idMapWriter: { euid: 0, egid: 0, privileged: true, helpers: { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' } },
   cgroups: {
     kind: 'hybrid',
     v1: [
@@ -55,7 +56,7 @@ t.test('namespaces: new ones as clone flags, paths joined user first', async (t)
     { nstype: CLONE_NEW.user, path: '/proc/1/ns/user' },
     { nstype: CLONE_NEW.network, path: '/var/run/netns/a' },
   ]);
-  t.equal(plan.uidMap, '', 'a joined user namespace gets no maps');
+  t.equal(plan.userNamespaceMaps, undefined, 'a joined user namespace gets no maps');
 });
 
 t.test('user namespace: id maps as kernel text, devices bound from the host', async (t) => {
@@ -70,8 +71,14 @@ t.test('user namespace: id maps as kernel text, devices bound from the host', as
     }),
     options(),
   );
-  t.equal(plan.uidMap, '0 100000 65536\n');
-  t.equal(plan.gidMap, '0 100000 1000\n1000 5000 1\n');
+  t.same(plan.userNamespaceMaps, {
+    uid: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    gid: [
+      { containerID: 0, hostID: 100000, size: 1000 },
+      { containerID: 1000, hostID: 5000, size: 1 },
+    ],
+    writers: { denySetgroups: false },
+  }, 'root writes any maps itself');
   t.ok(plan.devices.every((d) => d.bindSource === d.path), 'mknod is not permitted in a user namespace');
   const sysfs = plan.mounts.find((m) => m.fstype === 'sysfs')!;
   t.equal(sysfs.options, 0, 'the default spec has its own netns, so sysfs needs no fallback');
@@ -198,7 +205,7 @@ t.test('process: PATH from env, user, rlimits, capabilities', async (t) => {
 
 t.test('a capability the runtime itself lacks is a warning and left out, not a failure', async (t) => {
   // A host whose root lacks CAP_SYS_RESOURCE (24), as under some hypervisors.
-  const host = { ...hybridHost, capabilities: { lastCap: 40, bounding: ((1n << 41n) - 1n) & ~(1n << 24n) } };
+  const host = { ...hybridHost, capabilities: { lastCap: 40, bounding: ((1n << 41n) - 1n) & ~(1n << 24n), effective: ~0n } };
   const plan = buildLaunchPlan(
     baseSpec((s) => {
       const caps = ['CAP_KILL', 'CAP_SYS_RESOURCE'];

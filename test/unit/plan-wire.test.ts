@@ -71,8 +71,6 @@ class Reader {
 const plan: LaunchPlan = {
   joins: [{ nstype: 0x40000000, path: '/var/run/netns/x' }],
   newNamespaces: 0x20020000,
-  uidMap: '',
-  gidMap: '',
   timeOffsets: 'monotonic 5 0\n',
   rootfs: '/b/rootfs',
   rootfsPropagation: 0x44000n,

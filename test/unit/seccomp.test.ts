@@ -232,6 +232,6 @@ t.test('the load stage follows each process’s noNewPrivileges, for exec too', 
   t.same(seccompForProcess(filter, false), { ...filter, stage: SeccompStage.Early }, 'without: while CAP_SYS_ADMIN is there');
   t.equal(seccompForProcess(undefined, true), undefined);
   const spec = baseSpec();
-  const exec = buildExecPlan(spec, { ...spec.process!, noNewPrivileges: false }, 123, { lastCap: 40, bounding: (1n << 41n) - 1n }, 0, filter);
+  const exec = buildExecPlan(spec, { ...spec.process!, noNewPrivileges: false }, 123, { lastCap: 40, bounding: (1n << 41n) - 1n, effective: ~0n }, 0, filter);
   t.same(exec.seccomp, { ...filter, stage: SeccompStage.Early }, 'an exec’d process gets the container’s filter');
 });

@@ -6,6 +6,7 @@
  * host's capabilities over their owners; then a new user namespace, whose maps only the runtime (in
  * the parent namespace) can write; then the other new namespaces, so that they are owned by it.
  */
+#include <sys/prctl.h>
 #include "init.h"
 #include "../procfs.h"
 
@@ -95,8 +96,12 @@ void enter_namespaces(const struct plan *plan, int proc)
 
 	if (plan->new_ns & CLONE_NEWUSER) {
 		do_unshare(CLONE_NEWUSER);
+		/* An unprivileged runtime (or newuidmap on its behalf) may open our uid_map only while we
+		 * are dumpable; nothing runs in the new namespace yet but us (runc does the same). */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		if (sync_send(SYNC_USERNS_MAP, getpid()) < 0 || sync_wait(SYNC_ACK) < 0)
 			die(STEP_SYNC, errno, "uid/gid maps");
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		/* Root of the new namespace, so that what follows is done with its full capabilities. */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			die(STEP_SET_IDS, errno, NULL);

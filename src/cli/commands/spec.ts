@@ -6,13 +6,19 @@ import { defineCommand } from '../command.js';
 export const specCommand = defineCommand<{ bundle: string }>({
   command: 'spec',
   describe: 'write a default config.json (like runc spec) into the bundle directory',
-  options: { bundle: { alias: 'b', type: 'string', default: '.', describe: 'directory to write config.json into' } },
+  options: {
+    bundle: { alias: 'b', type: 'string', default: '.', describe: 'directory to write config.json into' },
+    rootless: { type: 'boolean', default: false, describe: 'a spec for a rootless container: a user namespace mapping this user to root' },
+  },
   async handler(args) {
-    const { defaultSpec } = await import('../../runtime/default-spec.js');
+    const { defaultSpec, rootlessSpec } = await import('../../runtime/default-spec.js');
+    // spec's own --rootless (a boolean, as runc's) shadows the global --rootless <mode>.
+    const rootless = (args as { rootless?: unknown }).rootless === true;
+    const spec = rootless ? rootlessSpec(process.geteuid?.() ?? 0, process.getegid?.() ?? 0) : defaultSpec();
     const file = path.join(args.bundle, 'config.json');
     try {
       // wx: never overwrite an existing config (runc refuses too).
-      fs.writeFileSync(file, `${JSON.stringify(defaultSpec(), null, '\t')}\n`, { flag: 'wx' });
+      fs.writeFileSync(file, `${JSON.stringify(spec, null, '\t')}\n`, { flag: 'wx' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} exists: remove it first`);
       throw fromNodeError('write', file, e);
