@@ -499,14 +499,17 @@ class V2Manager implements CgroupManager {
   private enable(controllers: string[]): void {
     let dir = this.root;
     for (const part of this.path.split('/').filter(Boolean)) {
-      // Only what is not enabled yet: a rootless user may not write its delegated subtree's parents.
+      // Only what is not enabled yet. Above a rootless user's delegated subtree the levels are not
+      // its to change: what their owner enabled is what it has (a limit needing more fails clearly
+      // in apply: "the … controller is not available here").
       const enabled = this.subtreeControl(dir);
       const missing = controllers.filter((c) => this.available(dir).includes(c) && !enabled.includes(c));
       if (missing.length) {
         try {
           fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
         } catch (e) {
-          throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
+          const code = (e as NodeJS.ErrnoException).code;
+          if (!((code === 'EACCES' || code === 'EPERM') && process.geteuid?.() !== 0)) throw fromNodeError('cgroup: enable controllers in', path.join(dir, 'cgroup.subtree_control'), e);
         }
       }
       makeDirs(dir, part, (made) => this.noteMade(made));

@@ -58,6 +58,7 @@ export function rootlessUser(): RootlessUser {
   const uid = id('-u');
   const gid = id('-g');
   const runtimeDir = `/run/user/${uid}`;
+  fs.mkdirSync('/run/user', { recursive: true, mode: 0o755 });
   fs.mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
   fs.chownSync(runtimeDir, uid, gid);
   fs.chmodSync(runtimeDir, 0o700);
@@ -71,18 +72,23 @@ export function userEnv(user: RootlessUser, extra: NodeJS.ProcessEnv = {}): Node
 }
 
 /**
- * Runs a command as the user (setuid/setgid, no supplementary groups), like a login shell would.
- * Output goes through files, not pipes: a created container inherits the runtime's stdio (as with
- * runc), so a pipe would stay open until the container exits.
+ * Runs a command as the user (setuid/setgid, no supplementary groups), like a login shell would;
+ * with `cgroup` (a cgroup directory) it starts there, as a login's systemd --user starts it in its
+ * delegated subtree: moved as root, then the ids dropped with setpriv. Output goes through files,
+ * not pipes: a created container inherits the runtime's stdio (as with runc), so a pipe would stay
+ * open until the container exits.
  */
-export function asUser(user: RootlessUser, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number; cwd?: string } = {}): Result {
+export function asUser(user: RootlessUser, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number; cwd?: string; cgroup?: string } = {}): Result {
+  const inCgroup = options.cgroup !== undefined;
+  const argv = inCgroup
+    ? ['sh', '-c', 'echo $$ > "$2/cgroup.procs" && g=$1 && shift 2 && exec setpriv --reuid="$0" --regid="$g" --clear-groups -- "$@"', String(user.uid), String(user.gid), options.cgroup!, command, ...args]
+    : [command, ...args];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-as-user-'));
   const out = fs.openSync(path.join(dir, 'stdout'), 'w+');
   const err = fs.openSync(path.join(dir, 'stderr'), 'w+');
   try {
-    const r = spawnSync(command, args, {
-      uid: user.uid,
-      gid: user.gid,
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      ...(inCgroup ? {} : { uid: user.uid, gid: user.gid }),
       cwd: options.cwd ?? user.home,
       env: options.env ?? userEnv(user),
       input: options.input,

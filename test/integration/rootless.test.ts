@@ -108,6 +108,35 @@ t.test('the lifecycle: create, state, start, exec, ps, kill, delete', async (t) 
   t.same(leftovers(id, marker), [], 'nothing left');
 });
 
+t.test('kill --all without a cgroup: every process of the container, found through its pid namespace', async (t) => {
+  const marker = `mark-${process.pid}-all`;
+  const { dir, id } = bundle(t, (s) => {
+    // The init ignores SIGTERM: only kill --all's own reach can end the exec'd process with it.
+    s.process!.args = ['sh', '-c', `trap "" TERM; while :; do sleep 1; done # ${marker}`];
+  });
+  const run = tsrunc(['run', '--detach', '--bundle', dir, id]);
+  t.equal(run.status, 0, `run --detach (stderr: ${run.stderr})`);
+  const exec = tsrunc(['exec', '--detach', id, 'sleep', '301']);
+  t.equal(exec.status, 0, `exec --detach (stderr: ${exec.stderr})`);
+  const execd = () =>
+    fs.readdirSync('/proc').filter((p) => {
+      try {
+        return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x00301\x00';
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+  t.ok(await waitFor(() => execd().length === 1), "the exec'd process runs");
+  const all = tsrunc(['kill', '--all', id, 'TERM']);
+  t.equal(all.status, 0, `kill --all (stderr: ${all.stderr})`);
+  t.ok(await waitFor(() => execd().length === 0), "the exec'd process got SIGTERM too");
+  t.match(JSON.parse(tsrunc(['state', id]).stdout), { status: 'running' }, 'the init ignored it');
+  t.equal(tsrunc(['kill', id, 'KILL']).status, 0);
+  t.ok(await waitFor(() => (JSON.parse(tsrunc(['state', id]).stdout) as { status: string }).status === 'stopped'), 'stopped');
+  t.equal(tsrunc(['delete', id]).status, 0, 'delete');
+  t.same(leftovers(id, marker), [], 'nothing left');
+});
+
 t.test('a subuid range through newuidmap/newgidmap: the maps inside, and file owners on a bind mount', async (t) => {
   const shared = path.join(scratch.dir, `shared-${process.pid}`);
   fs.mkdirSync(shared);

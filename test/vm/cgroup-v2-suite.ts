@@ -8,3 +8,4 @@ t.setTimeout(30 * 60_000);
 process.env.TSRUNC_EXPECT_CGROUP_V2 = '1';
 await import('../integration/cgroups.test.js');
 await import('../integration/events.test.js');
+await import('./rootless-cgroup-v2.js');
