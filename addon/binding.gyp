@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "tsrunc",
-      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c", "src/procfs.c", "src/seccomp.c"],
+      "sources": ["src/binding.cc", "src/spawn.c", "src/bpf.c", "src/procfs.c", "src/seccomp.c", "src/netlink.c"],
       "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
@@ -22,8 +22,12 @@
         "src/init/namespaces.c",
         "src/init/rootfs.c",
         "src/init/process.c",
+        "src/init/attributes.c",
+        "src/init/copyup.c",
+        "src/init/idmap.c",
         "src/init/hooks.c",
         "src/init/console.c",
+        "src/init/netdev.c",
         "src/procfs.c"
       ],
       "defines": ["_GNU_SOURCE"],

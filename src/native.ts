@@ -27,6 +27,34 @@ export interface ExitStatus {
   signal: number | null;
 }
 
+/** A network interface as rtnetlink lists it (addon/src/netlink.h). */
+export interface NetLink {
+  index: number;
+  name: string;
+  up: boolean;
+  /** The kernel refuses to move it to another namespace (IFLA_NETNS_IMMUTABLE, Linux 6.15); absent where it does not say. */
+  netnsImmutable?: boolean;
+}
+
+/** An interface address as RTM_GETADDR gives it and RTM_NEWADDR takes it (absent fields: no such attribute). */
+export interface NetAddress {
+  /** AF_INET, AF_INET6 */
+  family: number;
+  prefixlen: number;
+  /** RT_SCOPE_* */
+  scope: number;
+  /** IFA_F_* (IFA_FLAGS) */
+  flags: number;
+  address?: Buffer;
+  local?: Buffer;
+  broadcast?: Buffer;
+  label?: string;
+  /** IFA_RT_PRIORITY: the metric of its prefix route. */
+  metric?: number;
+  /** IFA_PROTO: who added it. */
+  proto?: number;
+}
+
 /** The addon's functions; see addon/src/binding.cc for each. */
 export interface NativeAddon {
   /** consoleFd: a socket the init sends the pty master to (process.terminal); -1 for none. */
@@ -67,6 +95,18 @@ export interface NativeAddon {
   sendFd(sock: number, data: string, fd: number): void;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
   unmount(path: string): void;
+  /**
+   * The links of a network namespace. `nsSocket` names the namespace: a NETLINK_ROUTE socket made
+   * there (the container's, lent by its init), or -1 for the runtime's own; so for the calls below.
+   */
+  netLinks(nsSocket: number): NetLink[];
+  /** The addresses of link `index`, every family. */
+  netAddresses(nsSocket: number, index: number): NetAddress[];
+  /** Moves link `index` of the runtime's namespace into targetSocket's, named `name` there ("eth%d": the kernel numbers it). */
+  netMoveLink(index: number, name: string, targetSocket: number): void;
+  netSetLinkUp(nsSocket: number, index: number): void;
+  /** Adds an address shaped as netAddresses gives them (EEXIST when it is there already). */
+  netAddAddress(nsSocket: number, index: number, address: NetAddress): void;
 }
 
 const buildDir = () => path.join(packageRoot(), 'addon', 'build', 'Release');

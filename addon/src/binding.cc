@@ -25,6 +25,7 @@
 
 #include <string>
 #include <vector>
+#include "netlink.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -492,6 +493,135 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// --- linux.netDevices (netlink.h). `nsSocket` is a NETLINK_ROUTE socket of the namespace to work in
+// (the container's, taken from its init), or -1 for the runtime's own.
+
+Napi::Value ThrowNetlink(Napi::Env env, const struct nl_error &error) {
+  ThrowErrno(env, error.err, error.what, nullptr);
+  if (error.detail[0] && env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    e.Set("kernelMessage", Napi::String::New(env, error.detail));
+    e.ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+// netLinks(nsSocket): [{ index, name, up, netnsImmutable? }]
+Napi::Value NetLinks(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "netLinks(nsSocket: number)");
+  struct nl_link *links = nullptr;
+  size_t n = 0;
+  struct nl_error error = {};
+  if (tsrunc_nl_links(info[0].As<Napi::Number>().Int32Value(), &links, &n, &error) < 0) return ThrowNetlink(env, error);
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; i++) {
+    Napi::Object l = Napi::Object::New(env);
+    l.Set("index", Napi::Number::New(env, links[i].index));
+    l.Set("name", Napi::String::New(env, links[i].name));
+    l.Set("up", Napi::Boolean::New(env, (links[i].flags & IFF_UP) != 0));
+    if (links[i].netns_immutable >= 0) l.Set("netnsImmutable", Napi::Boolean::New(env, links[i].netns_immutable == 1));
+    out.Set(i, l);
+  }
+  free(links);
+  return out;
+}
+
+// netAddresses(nsSocket, index): [{ family, prefixlen, scope, flags, address?, local?, broadcast?: Buffer,
+// label?, metric?, proto? }], every family.
+Napi::Value NetAddresses(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return ThrowType(env, "netAddresses(nsSocket: number, index: number)");
+  struct nl_addr *addrs = nullptr;
+  size_t n = 0;
+  struct nl_error error = {};
+  if (tsrunc_nl_addresses(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), &addrs, &n, &error) < 0)
+    return ThrowNetlink(env, error);
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; i++) {
+    const struct nl_addr &a = addrs[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", Napi::Number::New(env, a.family));
+    o.Set("prefixlen", Napi::Number::New(env, a.prefixlen));
+    o.Set("scope", Napi::Number::New(env, a.scope));
+    o.Set("flags", Napi::Number::New(env, a.flags));
+    if (a.address_len) o.Set("address", Napi::Buffer<uint8_t>::Copy(env, a.address, a.address_len));
+    if (a.local_len) o.Set("local", Napi::Buffer<uint8_t>::Copy(env, a.local, a.local_len));
+    if (a.broadcast_len) o.Set("broadcast", Napi::Buffer<uint8_t>::Copy(env, a.broadcast, a.broadcast_len));
+    if (a.label[0]) o.Set("label", Napi::String::New(env, a.label));
+    if (a.has_metric) o.Set("metric", Napi::Number::New(env, a.metric));
+    if (a.has_proto) o.Set("proto", Napi::Number::New(env, a.proto));
+    out.Set(i, o);
+  }
+  free(addrs);
+  return out;
+}
+
+// netMoveLink(index, name, targetSocket): void — link `index` of the runtime's namespace into the
+// namespace of targetSocket, named `name` there (a template "eth%d" is completed by the kernel).
+Napi::Value NetMoveLink(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber())
+    return ThrowType(env, "netMoveLink(index: number, name: string, targetSocket: number)");
+  std::string name = info[1].As<Napi::String>();
+  struct nl_error error = {};
+  if (tsrunc_nl_move_link(info[0].As<Napi::Number>().Int32Value(), name.c_str(), info[2].As<Napi::Number>().Int32Value(), &error) < 0)
+    return ThrowNetlink(env, error);
+  return env.Undefined();
+}
+
+// netSetLinkUp(nsSocket, index): void
+Napi::Value NetSetLinkUp(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return ThrowType(env, "netSetLinkUp(nsSocket: number, index: number)");
+  struct nl_error error = {};
+  if (tsrunc_nl_set_up(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), &error) < 0)
+    return ThrowNetlink(env, error);
+  return env.Undefined();
+}
+
+static uint8_t AddressBytes(Napi::Object o, const char *key, uint8_t *to) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsBuffer()) return 0;
+  Napi::Buffer<uint8_t> b = v.As<Napi::Buffer<uint8_t>>();
+  if (b.Length() > 16) return 0;
+  memcpy(to, b.Data(), b.Length());
+  return (uint8_t)b.Length();
+}
+
+// netAddAddress(nsSocket, index, address): void — `address` shaped as netAddresses returns them.
+Napi::Value NetAddAddress(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsObject())
+    return ThrowType(env, "netAddAddress(nsSocket: number, index: number, address: object)");
+  Napi::Object o = info[2].As<Napi::Object>();
+  struct nl_addr a = {};
+  a.family = (uint8_t)o.Get("family").As<Napi::Number>().Uint32Value();
+  a.prefixlen = (uint8_t)o.Get("prefixlen").As<Napi::Number>().Uint32Value();
+  a.scope = (uint8_t)o.Get("scope").As<Napi::Number>().Uint32Value();
+  a.flags = o.Get("flags").As<Napi::Number>().Uint32Value();
+  a.address_len = AddressBytes(o, "address", a.address);
+  a.local_len = AddressBytes(o, "local", a.local);
+  a.broadcast_len = AddressBytes(o, "broadcast", a.broadcast);
+  if (o.Get("label").IsString()) {
+    std::string label = o.Get("label").As<Napi::String>();
+    if (label.size() >= sizeof a.label) return ThrowType(env, "netAddAddress: label longer than IFNAMSIZ - 1");
+    memcpy(a.label, label.c_str(), label.size() + 1);
+  }
+  if (o.Get("metric").IsNumber()) {
+    a.has_metric = 1;
+    a.metric = o.Get("metric").As<Napi::Number>().Uint32Value();
+  }
+  if (o.Get("proto").IsNumber()) {
+    a.has_proto = 1;
+    a.proto = (uint8_t)o.Get("proto").As<Napi::Number>().Uint32Value();
+  }
+  struct nl_error error = {};
+  if (tsrunc_nl_add_address(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), &a, &error) < 0)
+    return ThrowNetlink(env, error);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("syncSend", Napi::Function::New(env, SyncSend));
@@ -516,6 +646,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("seccompInfo", Napi::Function::New(env, SeccompInfo));
+  exports.Set("netLinks", Napi::Function::New(env, NetLinks));
+  exports.Set("netAddresses", Napi::Function::New(env, NetAddresses));
+  exports.Set("netMoveLink", Napi::Function::New(env, NetMoveLink));
+  exports.Set("netSetLinkUp", Napi::Function::New(env, NetSetLinkUp));
+  exports.Set("netAddAddress", Napi::Function::New(env, NetAddAddress));
   return exports;
 }
 

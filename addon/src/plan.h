@@ -94,6 +94,27 @@ enum plan_tag {
 	                            (struct sock_filter[]). With SECCOMP_FILTER_FLAG_NEW_LISTENER the listener
 	                            fd number goes to the runtime (SYNC_SECCOMP_FD), which takes it with
 	                            pidfd_getfd and ACKs; the init then closes it. */
+	PLAN_SCHEDULER = 41,        /* u32 policy, u64 flags, i32 nice, u32 priority, u64 runtime, u64 deadline,
+	                               u64 period: sched_setattr(0, …) before the identity switch */
+	PLAN_IO_PRIORITY = 42,      /* u32 ioprio_set(IOPRIO_WHO_PROCESS, 0, value) */
+	PLAN_PERSONALITY = 43,      /* u32 persona for personality(2) */
+	PLAN_MEMORY_POLICY = 44,    /* u32 mode | MPOL_F_* flags, bytes node mask (u64 words): set_mempolicy */
+	PLAN_CPU_AFFINITY = 45,     /* u32 stage (enum plan_cpu_affinity_stage), bytes CPU mask (u64 words) */
+	PLAN_APPARMOR_PROFILE = 46, /* str: "exec <profile>" to the process's attr/apparmor/exec, through a
+	                               verified procfs handle, so the execve below happens under it */
+
+	/* --- stage 1 again: linux.netDevices --- */
+	PLAN_NETNS_SOCKET = 47, /* (empty) after the new network namespace is made, hand the runtime a
+	                           NETLINK_ROUTE socket of it (SYNC_NETNS_SOCKET) and wait for its ACK: the
+	                           runtime moves the devices in and sets them up through it. */
+	PLAN_MOUNT_IDMAP = 48,  /* str uid_map, str gid_map: the MOUNT record before it (a bind with
+	                           PLAN_MOUNT_OPT_IDMAP) gets this idmapping; its tree is cloned and
+	                           idmapped in stage 1, while we are still in the runtime's namespaces */
+};
+
+enum plan_cpu_affinity_stage {
+	PLAN_CPU_AFFINITY_INITIAL = 0, /* first thing, before the runtime moves us into the container's cgroups */
+	PLAN_CPU_AFFINITY_FINAL = 1,   /* once in them (a cpuset move resets the mask) */
 };
 
 enum plan_seccomp_stage {
@@ -116,6 +137,9 @@ enum plan_hook_kind {
                                               rbind the host's /sys instead, then apply flags */
 #define PLAN_MOUNT_OPT_SOURCE_IN_ROOT 0x4u /* bind: source is a path inside the container's rootfs,
                                               resolved there (RESOLVE_IN_ROOT), not on the host */
+#define PLAN_MOUNT_OPT_TMPCOPYUP 0x8u      /* tmpfs: starts with a copy of the directory it covers */
+#define PLAN_MOUNT_OPT_IDMAP 0x10u         /* bind: idmapped (MOUNT_ATTR_IDMAP) as its PLAN_MOUNT_IDMAP says */
+#define PLAN_MOUNT_OPT_IDMAP_RECURSIVE 0x20u /* with IDMAP: the submounts too (ridmap) */
 
 #define PLAN_UMASK_UNSET 0xffffffffu
 

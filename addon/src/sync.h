@@ -12,7 +12,11 @@
  *                ◀── USERNS_MAP(pid)  (only with a new user namespace)
  *   write setgroups/uid_map/gid_map
  *                          ── ACK ─▶  setresuid/gid(0), unshare(the other CLONE_NEW* but cgroup),
- *                                     timens_offsets, clone(CLONE_PARENT) ─────▶ (born; pid 1 in a
+ *                                     timens_offsets
+ *                ◀── NETNS_SOCKET(n)  (only with linux.netDevices: n = a NETLINK_ROUTE socket made
+ *   pidfd_getfd(stage 1, n); move the  in the new network namespace)
+ *   devices in, rename, addresses, up
+ *                          ── ACK ─▶  close(n), clone(CLONE_PARENT) ───────────▶ (born; pid 1 in a
  *                ◀── INIT_PID(pid)    _exit(0)                                    new pid namespace)
  *   waitpid(stage 1), place the init in the container's cgroups
  *                          ── ACK ──────────────────────────────────────────────▶ unshare(CLONE_NEWCGROUP)
@@ -53,6 +57,9 @@ enum sync_type {
 	                         createRuntime hooks, then ACK */
 	SYNC_SECCOMP_FD = 15, /* helper → runtime: value = the seccomp listener fd's number in the init; the
 	                         runtime takes it (pidfd_getfd), hands it to listenerPath, then ACKs */
+	SYNC_NETNS_SOCKET = 16, /* helper → runtime: value = the number of a NETLINK_ROUTE socket stage 1 made in
+	                           the new network namespace; the runtime takes it (pidfd_getfd), moves and
+	                           sets up linux.netDevices through it, then ACKs */
 };
 
 /* The step that failed. Names and wording live in src/runtime/init-steps.ts (drift-tested). */
@@ -102,6 +109,15 @@ enum init_step {
 	STEP_PROCFS = 43,         /* opening the procfs handle every procfs write goes through */
 	STEP_CONSOLE_BIND = 44,   /* binding the pty over /dev/console: text = what failed */
 	STEP_SECCOMP = 45,        /* loading the seccomp filter */
+	STEP_SCHEDULER = 46,      /* sched_setattr: text = policy number */
+	STEP_IO_PRIORITY = 47,    /* ioprio_set: text = the value */
+	STEP_PERSONALITY = 48,    /* personality(2): text = persona */
+	STEP_MEMORY_POLICY = 49,  /* set_mempolicy: text = mode */
+	STEP_CPU_AFFINITY = 50,   /* sched_setaffinity: text = "initial" or "final" */
+	STEP_APPARMOR = 51,       /* writing the AppArmor exec profile: text = profile */
+	STEP_NETNS_SOCKET = 52,   /* making the netlink socket for linux.netDevices in the new network namespace */
+	STEP_TMPCOPYUP = 53,      /* copying what a tmpfs covers into it: text = the path that failed */
+	STEP_IDMAP = 54,          /* making an idmapped mount's tree: text = destination and what failed */
 	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
 	                             exit status (128 + signal when killed), 0 when it could not run */
 };

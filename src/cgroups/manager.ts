@@ -261,8 +261,18 @@ export function parentsToRemove(root: string, rel: string, made: readonly string
     .map((a) => path.join(root, a));
 }
 
-/** rmdir, retried while the last processes finish exiting; ENOENT is success. */
+/**
+ * rmdir, retried while the last processes finish exiting; ENOENT is success. Sub-cgroups go first,
+ * deepest first (as runc's RemovePath): a container's own (exec --cgroup, a delegated subtree).
+ */
 function removeDir(dir: string): void {
+  let entries: fs.Dirent[] = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // gone, or unreadable: the rmdir below says which
+  }
+  for (const e of entries) if (e.isDirectory()) removeDir(path.join(dir, e.name));
   for (let attempt = 0; ; attempt++) {
     try {
       fs.rmdirSync(dir);

@@ -4,7 +4,7 @@
  * find and never mixed with the host's (a rootless user's: under <its delegated subtree>/tsrunc).
  */
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 
 export const CGROUP_PARENT = '/tsrunc';
 
@@ -25,4 +25,28 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, p
     throw new ConfigError('config.json', '/linux/cgroupsPath', 'must name a cgroup below the hierarchy root', 'config-linux.md#configLinuxCgroupsPath');
   }
   return clean.replace(/\/$/, '');
+}
+
+/**
+ * exec --cgroup values (runc's form, `[<controllers>:]<path>`, repeatable): controller list → a
+ * sub-cgroup of the container's, relative to it; '' = every hierarchy. cgroup v2 takes no
+ * controller prefix (one hierarchy). Pure; existence is checked where it is joined.
+ */
+export function parseSubCgroups(values: readonly string[], v2: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    const controllers = colon < 0 ? [''] : value.slice(0, colon).split(',');
+    const sub = colon < 0 ? value : value.slice(colon + 1);
+    const bad = (why: string) => new UsageError(`--cgroup ${JSON.stringify(value)}: ${why}`);
+    if (v2 && colon >= 0) throw bad('cgroup v2 has one hierarchy: give the sub-cgroup without a controller');
+    if (sub === '' || sub.startsWith('/')) throw bad("expected a sub-cgroup of the container's, relative to it");
+    if (sub.split('/').includes('..')) throw bad('must not contain a ".." component');
+    for (const c of controllers) {
+      if (c === '' && colon >= 0) throw bad('an empty controller name');
+      if (out.has(c)) throw bad(`${c || 'the sub-cgroup'} is given twice`);
+      out.set(c, path.posix.normalize(sub).replace(/\/$/, ''));
+    }
+  }
+  return out;
 }

@@ -15,9 +15,11 @@ import { OCI_VERSION } from '../version.js';
 import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, PROPAGATION_OPTIONS, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
+import { planNetDevices } from './net-devices.js';
+import { planLinuxProcess } from './process-linux.js';
 import { planSysctl } from './sysctl.js';
 import { type PlannedSeccomp, planSeccomp, type SeccompContext } from './seccomp.js';
-import { native } from '../native.js';
+import { native, type NetLink } from '../native.js';
 
 export interface PlanOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -48,6 +50,8 @@ export interface PlanOptions {
   exactInteger?: (pointer: string) => bigint | undefined;
   /** The seccomp compiler and the kernel's flags; defaults to the addon's libseccomp. */
   seccomp?: Pick<SeccompContext, 'compile' | 'flagSupported'>;
+  /** The links of the runtime's network namespace, for linux.netDevices; defaults to rtnetlink's. */
+  hostNetLinks?: () => NetLink[];
 }
 
 /** The addon's libseccomp compiler and the running kernel's seccomp flags. */
@@ -56,20 +60,16 @@ export const nativeSeccomp: Pick<SeccompContext, 'compile' | 'flagSupported'> = 
   flagSupported: (flag) => native().seccompInfo([flag]).supported[0] === true,
 };
 
+/** capability.h: moving a network device needs it over the runtime's network namespace. */
+const CAP_NET_ADMIN = 12n;
+
 /** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
 export const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
 
 /** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
 const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
-  ['/process/apparmorProfile', (s) => s.process?.apparmorProfile, 'config.md#configLinuxProcess'],
   ['/process/selinuxLabel', (s) => s.process?.selinuxLabel, 'config.md#configLinuxProcess'],
-  ['/process/scheduler', (s) => s.process?.scheduler, 'config.md#configLinuxProcess'],
-  ['/process/ioPriority', (s) => s.process?.ioPriority, 'config.md#configLinuxProcess'],
-  ['/process/execCPUAffinity', (s) => s.process?.execCPUAffinity, 'config.md#configLinuxProcess'],
-  ['/linux/personality', (s) => s.linux?.personality, 'config-linux.md#configLinuxPersonality'],
   ['/linux/intelRdt', (s) => s.linux?.intelRdt, 'config-linux.md#configLinuxIntelRdt'],
-  ['/linux/memoryPolicy', (s) => s.linux?.memoryPolicy, 'config-linux.md#configLinuxMemoryPolicy'],
-  ['/linux/netDevices', (s) => s.linux?.netDevices, 'config-linux.md#configLinuxNetworkDevices'],
   ['/linux/mountLabel', (s) => s.linux?.mountLabel, 'config-linux.md#configLinuxMountLabel'],
 ];
 
@@ -115,6 +115,8 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     cgroupNamespace: ns.has('cgroup'),
     symlinks: cgroupSymlinks,
     sysfsNeedsFallback: inUserNs && !ns.created('network'),
+    userNamespaceMaps: ns.created('user') ? { uid: linux.uidMappings ?? [], gid: linux.gidMappings ?? [] } : undefined,
+    mayMapIds: options.host.idMapWriter.privileged,
     statSource: options.statSource ?? statKind,
     readLink: options.readLink ?? readLinkOrUndefined,
   });
@@ -135,6 +137,11 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     newNamespaces: ns.newFlags,
     userNamespaceMaps: ns.created('user') ? userNamespaceMaps(linux.uidMappings ?? [], linux.gidMappings ?? [], spec.process.user?.additionalGids ?? [], options.host.idMapWriter) : undefined,
     timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
+    netDevices: planNetDevices(linux.netDevices, {
+      networkNamespace: ns.created('network') ? 'new' : ns.has('network') ? 'joined' : 'none',
+      mayMove: (options.host.capabilities.effective & (1n << CAP_NET_ADMIN)) !== 0n,
+      hostLinks: options.hostNetLinks ?? (() => native().netLinks(-1)),
+    }),
     rootfs: options.rootfs,
     ...planRootfsPropagation(linux.rootfsPropagation),
     readonlyRoot: spec.root?.readonly ?? false,
@@ -153,6 +160,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     preserveFds: options.preserveFds ?? 0,
     terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(spec.process, options.host.capabilities, warnings),
+    linuxProcess: planLinuxProcess(spec.process, spec.linux, options.host, false, debug),
     seccomp: seccompForProcess(seccomp, spec.process.noNewPrivileges ?? false),
     warnings,
     debug,

@@ -9,6 +9,9 @@ export const PLAN_MAGIC = 0x50525354;
 export const PLAN_VERSION = 1;
 export const PLAN_UMASK_UNSET = 0xffffffff;
 
+/** When a CPU_AFFINITY record applies; mirror `enum plan_cpu_affinity_stage` in plan.h. */
+export const CpuAffinityStage = { Initial: 0, Final: 1 } as const;
+
 /** Record tags; mirror `enum plan_tag` in addon/src/plan.h (drift-tested). */
 export const PlanTag = {
   NS_JOIN: 1,
@@ -43,6 +46,14 @@ export const PlanTag = {
   EXEC_PATH: 38,
   SECCOMP: 39,
   NO_MOUNT_NS: 40,
+  SCHEDULER: 41,
+  IO_PRIORITY: 42,
+  PERSONALITY: 43,
+  MEMORY_POLICY: 44,
+  CPU_AFFINITY: 45,
+  APPARMOR_PROFILE: 46,
+  NETNS_SOCKET: 47,
+  MOUNT_IDMAP: 48,
 } as const;
 
 type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string } | { bytes: Buffer };
@@ -112,6 +123,8 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   for (const j of plan.joins) w.record(PlanTag.NS_JOIN, u32(j.nstype), str(j.path));
   w.record(PlanTag.NS_NEW, u64(BigInt(plan.newNamespaces)));
   if (plan.timeOffsets) w.record(PlanTag.TIME_OFFSETS, str(plan.timeOffsets));
+  // The devices themselves are the runtime's business: the init only lends it the namespace.
+  if (plan.netDevices?.length) w.record(PlanTag.NETNS_SOCKET);
 
   // An exec into a running container has no rootfs to set up and no gate (see ./exec.ts).
   if (plan.rootfs) {
@@ -142,6 +155,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
       str(m.fstype),
       str(m.data),
     );
+    if (m.idmap) w.record(PlanTag.MOUNT_IDMAP, str(m.idmap.uidMap), str(m.idmap.gidMap));
   }
   for (const d of plan.devices) {
     w.record(PlanTag.DEVICE, u32(d.mode), u32(d.major), u32(d.minor), u32(d.uid), u32(d.gid), str(d.path), str(d.bindSource));
@@ -170,6 +184,17 @@ export function encodePlan(plan: LaunchPlan): Buffer {
     w.record(PlanTag.CAPS, u64(c.bounding), u64(c.effective), u64(c.permitted), u64(c.inheritable), u64(c.ambient));
   }
   if (p.noNewPrivileges) w.record(PlanTag.NO_NEW_PRIVS);
+  const l = plan.linuxProcess;
+  if (l.scheduler) {
+    const s = l.scheduler;
+    w.record(PlanTag.SCHEDULER, u32(s.policy), u64(s.flags), i32(s.nice), u32(s.priority), u64(s.runtime), u64(s.deadline), u64(s.period));
+  }
+  if (l.ioPriority !== undefined) w.record(PlanTag.IO_PRIORITY, u32(l.ioPriority));
+  if (l.personality !== undefined) w.record(PlanTag.PERSONALITY, u32(l.personality));
+  if (l.memoryPolicy) w.record(PlanTag.MEMORY_POLICY, u32(l.memoryPolicy.mode), { bytes: l.memoryPolicy.nodes });
+  if (l.cpuAffinityInitial) w.record(PlanTag.CPU_AFFINITY, u32(CpuAffinityStage.Initial), { bytes: l.cpuAffinityInitial });
+  if (l.cpuAffinityFinal) w.record(PlanTag.CPU_AFFINITY, u32(CpuAffinityStage.Final), { bytes: l.cpuAffinityFinal });
+  if (l.apparmorProfile !== undefined) w.record(PlanTag.APPARMOR_PROFILE, str(l.apparmorProfile));
   if (plan.seccomp) w.record(PlanTag.SECCOMP, u32(plan.seccomp.flags), u32(plan.seccomp.stage), { bytes: plan.seccomp.program });
   for (const a of p.args) w.record(PlanTag.ARG, str(a));
   for (const e of p.env) w.record(PlanTag.ENV, str(e));

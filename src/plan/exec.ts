@@ -8,6 +8,7 @@ import { JOIN_ORDER, seccompForProcess } from './build.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { CLONE_NEW, type NamespaceType } from './linux.js';
 import { type CapabilityHost, planProcess } from './process.js';
+import { planLinuxProcess, type ProcessLinuxHost } from './process-linux.js';
 
 /** /proc/<pid>/ns/<file> of each namespace type. */
 const NS_FILE: Record<NamespaceType, string> = {
@@ -25,6 +26,7 @@ export function buildExecPlan(
   caps: CapabilityHost,
   preserveFds = 0,
   seccomp?: { program: Buffer; flags: number },
+  host: ProcessLinuxHost = { apparmor: false },
 ): LaunchPlan {
   const types = new Set((config.linux?.namespaces ?? []).map((n) => n.type));
   const warnings: string[] = [];
@@ -54,6 +56,7 @@ export function buildExecPlan(
     preserveFds,
     terminal: process.terminal ? { rows: process.consoleSize?.height ?? 0, cols: process.consoleSize?.width ?? 0 } : undefined,
     process: planProcess(process, caps, warnings),
+    linuxProcess: planLinuxProcess(process, config.linux, host, true),
     seccomp: seccompForProcess(seccomp, process.noNewPrivileges ?? false),
     warnings,
     debug: [],

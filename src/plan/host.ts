@@ -21,6 +21,8 @@ export interface HostInfo {
   namespaceIds: Partial<Record<NamespaceType, string>>;
   /** Who writes a new user namespace's maps (plan/id-maps.ts). */
   idMapWriter: Writer;
+  /** AppArmor is enabled in this kernel: a process.apparmorProfile can be applied. */
+  apparmor: boolean;
 }
 
 /** /proc/self/ns file names of the namespaces whose sysctls a container may set. */
@@ -46,5 +48,15 @@ export function detectHost(): HostInfo {
       privileged: canSetIds(capabilities.effective),
       helpers: findIdMapHelpers(existsSync),
     },
+    apparmor: apparmorEnabled(),
   };
+}
+
+/** AppArmor is enabled (runc's check: the module parameter says "Y"). */
+export function apparmorEnabled(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,8 @@
  * is in ./encode.ts and addon/src/plan.h.
  */
 import type { UserNamespaceMaps } from './id-maps.js';
+import type { PlannedNetDevice } from './net-devices.js';
+import type { PlannedLinuxProcess } from './process-linux.js';
 
 /** A namespace joined by path with setns(2). */
 export interface NamespaceJoin {
@@ -25,6 +27,12 @@ export const MOUNT_OPT_FILE = 0x1;
 export const MOUNT_OPT_SYSFS_FALLBACK = 0x2;
 /** A bind source inside the rootfs, resolved there by the init (its symlinks cannot lead out). */
 export const MOUNT_OPT_SOURCE_IN_ROOT = 0x4;
+/** A tmpfs that starts with a copy of what it is mounted over (tmpcopyup). */
+export const MOUNT_OPT_TMPCOPYUP = 0x8;
+/** A bind with an idmapping (MOUNT_ATTR_IDMAP), made before the init leaves the runtime's namespaces. */
+export const MOUNT_OPT_IDMAP = 0x10;
+/** With MOUNT_OPT_IDMAP: the idmapping covers the submounts of an rbind too (ridmap). */
+export const MOUNT_OPT_IDMAP_RECURSIVE = 0x20;
 
 export interface PlannedMount {
   kind: MountKind;
@@ -45,6 +53,8 @@ export interface PlannedMount {
   fstype: string;
   /** Filesystem-specific options (mount(2) data), '' for none. */
   data: string;
+  /** With MOUNT_OPT_IDMAP: the mount's uid_map and gid_map text (user_namespaces(7) lines). */
+  idmap?: { uidMap: string; gidMap: string };
 }
 
 export interface PlannedDevice {
@@ -125,6 +135,11 @@ export interface LaunchPlan {
   userNamespaceMaps?: UserNamespaceMaps;
   /** Text for /proc/self/timens_offsets ('' for none). */
   timeOffsets: string;
+  /**
+   * linux.netDevices, fixed names first: moved into the new network namespace by the runtime, through
+   * a socket the init lends it (PLAN_NETNS_SOCKET); undefined or empty for none.
+   */
+  netDevices?: PlannedNetDevice[];
 
   /** Absolute host path of the rootfs, symlinks resolved. */
   rootfs: string;
@@ -164,6 +179,8 @@ export interface LaunchPlan {
   terminal: { rows: number; cols: number } | undefined;
 
   process: PlannedProcess;
+  /** Scheduler, I/O priority, personality, memory policy, CPU affinity, AppArmor profile (./process-linux.ts). */
+  linuxProcess: PlannedLinuxProcess;
   /** linux.seccomp compiled; loaded by the init (see {@link SeccompStage}). */
   seccomp: { program: Buffer; flags: number; stage: SeccompStage } | undefined;
   /** Things the plan builder could not honour but that are not errors (spec: "log a warning"). */

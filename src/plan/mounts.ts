@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { CgroupLayout } from '../cgroups/detect.js';
-import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, type PlannedMount, type PlannedSymlink } from './launch-plan.js';
+import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_IDMAP, MOUNT_OPT_IDMAP_RECURSIVE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MOUNT_OPT_TMPCOPYUP, type PlannedMount, type PlannedSymlink } from './launch-plan.js';
 import { MOUNT_ATTR, MS } from './linux.js';
 
 /** One entry of config.json `mounts`, as far as Linux uses it. */
@@ -14,8 +14,14 @@ export interface MountEntry {
   source?: string;
   type?: string;
   options?: string[];
-  uidMappings?: unknown[];
-  gidMappings?: unknown[];
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+}
+
+interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 const SECTION = 'config.md#configMounts';
@@ -93,11 +99,15 @@ const RECURSIVE_OPTIONS: Record<string, [boolean, bigint]> = Object.setPrototype
 
 /** Every mount option this build understands (what `features` advertises as mountOptions). */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS)].sort();
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), ...EXTENSION_OPTIONS].sort();
 }
 
 /** Options the spec lists that this build cannot honour yet; refusing beats silently ignoring. */
-const UNSUPPORTED_OPTIONS = new Set(['tmpcopyup', 'idmap', 'ridmap']);
+/**
+ * Options of this runtime's own, not mount(2)'s: tmpcopyup (a tmpfs starts with what it covers, as
+ * runc's), idmap and ridmap (config.md: an idmapped bind, its submounts too with ridmap).
+ */
+const EXTENSION_OPTIONS = new Set(['tmpcopyup', 'idmap', 'ridmap']);
 
 export interface ParsedMountOptions {
   flags: bigint;
@@ -107,19 +117,24 @@ export interface ParsedMountOptions {
   /** Filesystem-specific options, comma-joined for mount(2)'s data argument. */
   data: string;
   bind: boolean;
+  tmpcopyup: boolean;
+  /** idmap or ridmap was given. */
+  idmap: 'idmap' | 'ridmap' | undefined;
 }
 
 /**
  * Parses a mount's option strings. Unknown options are filesystem-specific and go to `data`
  * (config.md: "Runtimes SHOULD treat unknown options as filesystem-specific ones").
  */
-export function parseMountOptions(options: readonly string[], pointer: string): ParsedMountOptions {
+export function parseMountOptions(options: readonly string[]): ParsedMountOptions {
   let flags = 0n;
   let propagation = 0n;
   let attrSet = 0n;
   let attrClr = 0n;
   const data: string[] = [];
-  options.forEach((option, i) => {
+  let tmpcopyup = false;
+  let idmap: ParsedMountOptions['idmap'];
+  options.forEach((option) => {
     const flag = FLAG_OPTIONS[option];
     const rec = RECURSIVE_OPTIONS[option];
     const prop = PROPAGATION_OPTIONS[option];
@@ -143,13 +158,16 @@ export function parseMountOptions(options: readonly string[], pointer: string): 
         attrSet |= attr;
         attrClr &= ~attr;
       }
-    } else if (UNSUPPORTED_OPTIONS.has(option)) {
-      throw new ConfigError('config.json', `${pointer}/options/${i}`, `mount option "${option}" is not supported by tsrunc yet`, 'config.md#configLinuxMountOptions');
+    } else if (option === 'tmpcopyup') {
+      tmpcopyup = true;
+    } else if (option === 'idmap' || option === 'ridmap') {
+      // ridmap is the wider of the two: given both, the submounts are idmapped too.
+      if (idmap !== 'ridmap') idmap = option;
     } else {
       data.push(option);
     }
   });
-  return { flags, propagation, attrSet, attrClr, data: data.join(','), bind: (flags & MS.BIND) !== 0n };
+  return { flags, propagation, attrSet, attrClr, data: data.join(','), bind: (flags & MS.BIND) !== 0n, tmpcopyup, idmap };
 }
 
 /** A container path made absolute and lexically clean (relative destinations are relative to "/"). */
@@ -181,6 +199,10 @@ export interface MountContext {
   symlinks: PlannedSymlink[];
   /** The container gets a new user namespace but not its own network namespace (sysfs needs the fallback). */
   sysfsNeedsFallback: boolean;
+  /** The maps of the container's new user namespace (an idmap without its own takes them), if it gets one. */
+  userNamespaceMaps?: { uid: IdMapping[]; gid: IdMapping[] };
+  /** The runtime may write any id map (CAP_SETUID/CAP_SETGID): an idmapped mount's user namespace needs it. */
+  mayMapIds: boolean;
   statSource(p: string): SourceKind;
   /** The target of symlink `p`; undefined when `p` is not a symlink (or does not exist). */
   readLink(p: string): string | undefined;
@@ -235,10 +257,8 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
   const out: PlannedMount[] = [];
   mounts.forEach((m, i) => {
     const pointer = `/mounts/${i}`;
-    if (m.uidMappings || m.gidMappings) {
-      throw new ConfigError('config.json', `${pointer}/uidMappings`, 'idmapped mounts are not supported by tsrunc yet', 'config.md#configPOSIXMounts');
-    }
-    const opts = parseMountOptions(m.options ?? [], pointer);
+    const opts = parseMountOptions(m.options ?? []);
+    const idmap = planIdmap(m, opts, pointer, ctx);
     const destination = cleanContainerPath(m.destination);
     const base = { propagation: opts.propagation, attrSet: opts.attrSet, attrClr: opts.attrClr, destination };
     if (opts.bind) {
@@ -250,7 +270,8 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
       out.push({
         ...base,
         kind: MountKind.Bind,
-        options: (kind === 'file' ? MOUNT_OPT_FILE : 0) | (located.inRoot ? MOUNT_OPT_SOURCE_IN_ROOT : 0),
+        options: (kind === 'file' ? MOUNT_OPT_FILE : 0) | (located.inRoot ? MOUNT_OPT_SOURCE_IN_ROOT : 0) | (idmap ? MOUNT_OPT_IDMAP | (idmap.recursive ? MOUNT_OPT_IDMAP_RECURSIVE : 0) : 0),
+        ...(idmap ? { idmap: { uidMap: idmap.uidMap, gidMap: idmap.gidMap } } : {}),
         flags: opts.flags,
         source: located.path,
         fstype: '',
@@ -260,6 +281,10 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
     }
     const fstype = m.type ?? '';
     if (fstype === '') throw new ConfigError('config.json', `${pointer}/type`, 'is required unless the mount is a bind mount', SECTION);
+    if (opts.tmpcopyup && fstype !== 'tmpfs') {
+      const at = (m.options ?? []).indexOf('tmpcopyup');
+      throw new ConfigError('config.json', `${pointer}/options/${at}`, `tmpcopyup copies what a tmpfs covers into it: not for a mount of type "${fstype}"`, 'config.md#configLinuxMountOptions');
+    }
     if (fstype === 'cgroup' || fstype === 'cgroup2') {
       out.push(...planCgroupMount(destination, opts, ctx, base));
       return;
@@ -267,7 +292,7 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
     out.push({
       ...base,
       kind: MountKind.Fs,
-      options: fstype === 'sysfs' && ctx.sysfsNeedsFallback ? MOUNT_OPT_SYSFS_FALLBACK : 0,
+      options: (fstype === 'sysfs' && ctx.sysfsNeedsFallback ? MOUNT_OPT_SYSFS_FALLBACK : 0) | (opts.tmpcopyup ? MOUNT_OPT_TMPCOPYUP : 0),
       flags: opts.flags,
       source: m.source ?? fstype,
       fstype,
@@ -322,4 +347,34 @@ function planCgroupMount(
     }
   }
   return out;
+}
+
+const idMapText = (mappings: readonly IdMapping[]) => mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+
+/**
+ * The idmapping of a mount (config.md "POSIX-platform Mounts" and the idmap/ridmap options): its
+ * own uidMappings and gidMappings (both or neither), else with idmap/ridmap the container's user
+ * namespace maps, else an error. Bind mounts only (the kernel idmaps a mount of an existing
+ * filesystem); undefined for a mount without one.
+ */
+function planIdmap(m: MountEntry, opts: ParsedMountOptions, pointer: string, ctx: MountContext): { uidMap: string; gidMap: string; recursive: boolean } | undefined {
+  const section = 'config.md#configPOSIXMounts';
+  if (!m.uidMappings !== !m.gidMappings) {
+    const [given, missing] = m.uidMappings ? ['uidMappings', 'gidMappings'] : ['gidMappings', 'uidMappings'];
+    throw new ConfigError('config.json', `${pointer}/${missing}`, `is required with ${given} (config.md: each MUST be specified along with the other)`, section);
+  }
+  if (!m.uidMappings && !opts.idmap) return undefined;
+  const optionAt = opts.idmap ? `${pointer}/options/${(m.options ?? []).indexOf(opts.idmap)}` : `${pointer}/uidMappings`;
+  if (!opts.bind) throw new ConfigError('config.json', optionAt, 'an idmapping applies to a bind mount (bind or rbind) of an existing filesystem', section);
+  if (!ctx.mayMapIds) {
+    throw new ConfigError('config.json', optionAt, "an idmapped mount needs a user namespace with the mount's maps, which only a runtime with CAP_SETUID and CAP_SETGID can make (rootless: not supported)", section);
+  }
+  const own = m.uidMappings && m.gidMappings ? { uid: m.uidMappings, gid: m.gidMappings } : ctx.userNamespaceMaps;
+  if (!own) {
+    throw new ConfigError('config.json', optionAt, `${opts.idmap} without uidMappings and gidMappings needs the container's own user namespace to take its maps from, and it has none`, 'config.md#configLinuxMountOptions');
+  }
+  for (const [key, list] of [['uidMappings', own.uid], ['gidMappings', own.gid]] as const) {
+    if (list.length === 0) throw new ConfigError('config.json', `${pointer}/${key}`, 'must map at least one id', section);
+  }
+  return { uidMap: idMapText(own.uid), gidMap: idMapText(own.gid), recursive: opts.idmap === 'ridmap' };
 }

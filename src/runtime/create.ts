@@ -32,6 +32,7 @@ import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
 import { sendToSeccompListener, takeSeccompFd } from './seccomp-listener.js';
+import { moveNetDevicesThrough } from './net-devices.js';
 
 export interface CreateOptions {
   /** Bundle directory; defaults to the current directory. */
@@ -191,6 +192,10 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
         crashPoint('create:init-placed');
       },
       handoff,
+      (pid, fd) => {
+        moveNetDevicesThrough(pid, fd, plan.netDevices ?? [], log);
+        crashPoint('create:net-devices-moved');
+      },
     );
 
     crashPoint('create:init-ready');
@@ -284,7 +289,8 @@ export type SeccompHandoff = (fd: number) => void;
 /**
  * Plays the runtime's side of sync.h until READY; returns nothing. onInitPid gets the init's pid
  * and runs before the init goes on (it places it in its cgroups); onSeccompFd gets the seccomp
- * listener.
+ * listener; onNetnsSocket gets the process (stage 1) and fd number of the socket lent for
+ * linux.netDevices, and runs before it goes on.
  */
 export function runHandshake(
   command: 'create' | 'exec',
@@ -296,6 +302,9 @@ export function runHandshake(
   onInitPid: (pid: number) => void,
   onSeccompFd: SeccompHandoff = () => {
     throw new TsruncError('the init sent a seccomp listener nobody asked for');
+  },
+  onNetnsSocket: (pid: number, fd: number) => void = () => {
+    throw new TsruncError('the init lent a network namespace socket nobody asked for');
   },
 ): void {
   const n = native();
@@ -350,6 +359,12 @@ export function runHandshake(
         }
         break;
       }
+      case SyncType.NETNS_SOCKET:
+        // Stage 1 (still the helper: it lends the socket before it forks the init) waits for the
+        // ACK, so the devices are in place before anything runs in their namespace.
+        onNetnsSocket(helperPid, msg.value);
+        send(SyncType.ACK);
+        break;
       case SyncType.READY:
         return;
       case SyncType.ERROR:

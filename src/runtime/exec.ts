@@ -12,6 +12,7 @@ import { detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
 import { primeCgroupMigration } from '../cgroups/manager.js';
 import { encodePlan } from '../plan/encode.js';
 import { buildExecPlan } from '../plan/exec.js';
+import { apparmorEnabled } from '../plan/host.js';
 import { readCapabilityHost } from '../plan/process.js';
 import type { Process } from '../spec/generated/config.js';
 import { deriveStatus } from '../state/status.js';
@@ -35,6 +36,11 @@ export interface ExecOptions {
   consoleSocket?: string | number;
   /** Pass this process's fds 3..3+n-1 on as the process's 3..3+n-1 (runc's --preserve-fds). */
   preserveFds?: number;
+  /**
+   * Existing sub-cgroups of the container's to run in (runc's exec --cgroup): controller list → path
+   * relative to the container's cgroup, '' for every hierarchy (cgroups/path.ts parseSubCgroups).
+   */
+  subCgroups?: ReadonlyMap<string, string>;
 }
 
 export interface ExecResult {
@@ -65,7 +71,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   if (attach && !proc.consoleSize && process.stdout.isTTY) proc = { ...proc, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } };
   const caps = readCapabilityHost((p) => fs.readFileSync(p, 'utf8'));
   const seccomp = state.seccomp && { program: Buffer.from(state.seccomp.program, 'base64'), flags: state.seccomp.flags };
-  const plan = buildExecPlan(state.config, proc, state.pid, caps, options.preserveFds ?? 0, seccomp);
+  const plan = buildExecPlan(state.config, proc, state.pid, caps, options.preserveFds ?? 0, seccomp, { apparmor: apparmorEnabled() });
   for (const w of plan.warnings) ctx.log.warn(w);
 
   const n = native();
@@ -86,7 +92,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
     const onPid = (p: number) => {
       pid = p;
       // A rootless container without a cgroup of its own has none to join (as runc).
-      if (state.cgroupPath) joinCgroups(p, state.pid);
+      if (state.cgroupPath) joinCgroups(p, state.pid, options.subCgroups);
     };
     runHandshake('exec', syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
       // As runc: the container's state is `running`, its pid the init's; the process is this one.
@@ -126,8 +132,11 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   }
 }
 
-/** Moves `pid` into every cgroup the container's init is in (cgroups(7) /proc/<pid>/cgroup). */
-function joinCgroups(pid: number, initPid: number): void {
+/**
+ * Moves `pid` into every cgroup the container's init is in (cgroups(7) /proc/<pid>/cgroup), or the
+ * sub-cgroup of it `sub` names for that hierarchy (its controllers, or '' for all).
+ */
+function joinCgroups(pid: number, initPid: number, sub: ReadonlyMap<string, string> = new Map()): void {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${initPid}/cgroup`, 'utf8');
@@ -136,11 +145,23 @@ function joinCgroups(pid: number, initPid: number): void {
   }
   const own = parseProcCgroup(text);
   const layout = detectCgroupLayout();
-  const targets: Array<[string, string | undefined]> = layout.v1.map((h) => [h.mountpoint, own.get(h.controllers)]);
-  if (layout.unified) targets.push([layout.unified, own.get('')]);
-  for (const [mountpoint, path] of targets) {
-    if (path === undefined) continue;
-    const file = `${mountpoint}${path === '/' ? '' : path}/cgroup.procs`;
+  const subOf = (controllers: string) => sub.get('') ?? controllers.split(',').map((c) => sub.get(c)).find((s) => s !== undefined);
+  const targets: Array<[string, string | undefined, string | undefined]> = layout.v1.map((h) => [h.mountpoint, own.get(h.controllers), subOf(h.controllers)]);
+  // A hybrid host's cgroup2 side holds no limits of the container's here: no sub-cgroup there.
+  if (layout.unified) targets.push([layout.unified, own.get(''), layout.kind === 'v2' ? sub.get('') : undefined]);
+  // Every named controller a hierarchy of this host, every sub-cgroup there, before anything moves.
+  for (const c of sub.keys()) {
+    if (c !== '' && !layout.v1.some((h) => h.controllers.split(',').includes(c))) throw new UsageError(`--cgroup: this host has no ${c} hierarchy`);
+  }
+  const dirs = targets
+    .filter(([, path]) => path !== undefined)
+    .map(([mountpoint, path, subPath]) => {
+      const dir = `${mountpoint}${path === '/' ? '' : path}${subPath ? `/${subPath}` : ''}`;
+      if (subPath !== undefined && !fs.existsSync(dir)) throw new UsageError(`--cgroup: ${dir} does not exist (exec joins an existing sub-cgroup of the container's)`);
+      return dir;
+    });
+  for (const dir of dirs) {
+    const file = `${dir}/cgroup.procs`;
     try {
       fs.writeFileSync(file, String(pid));
     } catch (e) {

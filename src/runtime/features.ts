@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { CAPABILITIES } from '../plan/linux.js';
 import { knownMountOptions } from '../plan/mounts.js';
+import { MPOL_FLAGS, MPOL_MODES } from '../plan/process-linux.js';
 import { KNOWN_FLAGS, SCMP_ACT, SCMP_CMP, SECCOMP_FILTER_FLAG } from '../plan/seccomp.js';
 import { native } from '../native.js';
 import type { Features } from '../spec/generated/features.js';
@@ -81,11 +82,17 @@ export function features(host: FeaturesHost = detectFeaturesHost()): Features {
         knownFlags: [...KNOWN_FLAGS],
         supportedFlags: host.seccomp.supportedFlags as SeccompFeatures['supportedFlags'],
       },
-      apparmor: disabled,
+      // features-linux.md: whether the runtime supports it, "irrelevant to the availability of
+      // AppArmor on the host" (where it is not enabled, a profile other than unconfined is refused).
+      apparmor: { enabled: true },
       selinux: disabled,
       intelRdt: disabled,
-      mountExtensions: { idmap: disabled },
-      netDevices: disabled,
+      // Recognised and applied (bind mounts, a runtime that may write id maps); "irrespective of the
+      // availability of the features on the host" (features-linux.md).
+      mountExtensions: { idmap: { enabled: true } },
+      // Moved in, renamed, up, addresses kept (linux.netDevices into a new network namespace).
+      netDevices: { enabled: true },
+      memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
     },
     // As runc reports it: which libseccomp the profiles are compiled with.
     annotations: { 'io.github.seccomp.libseccomp.version': host.seccomp.version },

@@ -16,6 +16,7 @@ export const SyncType = {
   ERROR: 13,
   HOOKS: 14,
   SECCOMP_FD: 15,
+  NETNS_SOCKET: 16,
 } as const;
 
 /** `enum init_step` → the operation named in the error message. */
@@ -66,10 +67,21 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   43: { name: 'STEP_PROCFS', operation: 'open a verified procfs handle' },
   44: { name: 'STEP_CONSOLE_BIND', operation: 'bind the terminal over' },
   45: { name: 'STEP_SECCOMP', operation: 'load the seccomp filter' },
+  46: { name: 'STEP_SCHEDULER', operation: 'sched_setattr (process.scheduler), policy' },
+  47: { name: 'STEP_IO_PRIORITY', operation: 'ioprio_set (process.ioPriority)' },
+  48: { name: 'STEP_PERSONALITY', operation: 'personality (linux.personality)' },
+  49: { name: 'STEP_MEMORY_POLICY', operation: 'set_mempolicy (linux.memoryPolicy), mode' },
+  50: { name: 'STEP_CPU_AFFINITY', operation: 'sched_setaffinity (process.execCPUAffinity)' },
+  51: { name: 'STEP_APPARMOR', operation: 'apply AppArmor profile (process.apparmorProfile)' },
+  52: { name: 'STEP_NETNS_SOCKET', operation: 'make a netlink socket in the new network namespace (linux.netDevices)' },
+  53: { name: 'STEP_TMPCOPYUP', operation: 'copy into the tmpfs (tmpcopyup)' },
+  54: { name: 'STEP_IDMAP', operation: 'make the idmapped mount' },
 };
 
 const STEP_LOOKUP_EXEC = 37;
 const STEP_HOOK = 41;
+const STEP_SCHEDULER = 46;
+const EPERM = 1;
 const ENOENT = 2;
 const ETIMEDOUT = 110;
 
@@ -83,6 +95,10 @@ export function initStepError(msg: SyncMessage): TsruncError {
   // Not a failed call but something the init found wrong: the text says what.
   if (msg.err === 0) return new TsruncError(`${step.operation} ${msg.text}`);
   const err = new SyscallError(step.operation, msg.text, msg.err);
+  if (msg.step === STEP_SCHEDULER && msg.err === EPERM && (msg.text === '1' || msg.text === '2')) {
+    // SCHED_FIFO/SCHED_RR in a cpu cgroup with no real-time budget (CONFIG_RT_GROUP_SCHED).
+    err.message += ': a real-time policy needs CAP_SYS_NICE and, where the kernel groups real-time tasks, real-time runtime in the container\'s cpu cgroup (linux.resources.cpu.realtimeRuntime)';
+  }
   if (msg.step === STEP_LOOKUP_EXEC && msg.err === ENOENT) {
     // The text containers managers match on (podman maps it to exit status 127), as runc words it.
     err.message = `exec: "${msg.text}": executable file not found in $PATH`;

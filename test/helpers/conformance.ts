@@ -9,16 +9,11 @@ import type { Test } from 'tap';
 import { repoPath } from './repo.js';
 
 /**
- * The cases tsrunc fails today, each for a reason: netDevices, which it refuses until issue 17
- * implements them (the spec says they MUST be made available). Any other
- * failure fails the tests; a case that starts passing must be taken off the list. (Fields it
- * refuses with an error where the spec allows that are skips, with the reason.)
+ * The cases tsrunc fails today, each with its reason (none at present). Any other failure fails the
+ * tests; a case that starts passing must be taken off the list. (Fields it refuses with an error
+ * where the spec allows that are skips, with the reason.)
  */
-export const KNOWN_FAILURES: Record<string, string> = {
-  'config-linux.md: netDevices: a host veth is moved in, renamed, up, with its permanent global addresses': 'netDevices are refused (issue 17)',
-  'config-linux.md: netDevices: the device is not moved back to the host when the container is deleted': 'netDevices are refused (issue 17)',
-  'config-linux.md: netDevices: a name template with %d is allowed and the kernel names the device': 'netDevices are refused (issue 17)',
-};
+export const KNOWN_FAILURES: Record<string, string> = {};
 
 /** case → runtime (the binary's name, without the run's label) → pass | fail | skip. */
 export type Verdicts = Map<string, Map<string, string>>;

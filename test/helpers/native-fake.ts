@@ -8,7 +8,7 @@ import type { CgroupManager } from '../../src/cgroups/manager.js';
 import type { Resources } from '../../src/spec/generated/config.js';
 import { type Stats, statsV2 } from '../../src/cgroups/stats.js';
 import fs from 'node:fs';
-import type { ExitStatus, NativeAddon, SyncMessage } from '../../src/native.js';
+import type { ExitStatus, NativeAddon, NetAddress, NetLink, SyncMessage } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
 
 export interface FakeOptions {
@@ -148,6 +148,29 @@ export class FakeNative implements NativeAddon {
 
   unmount(path: string): void {
     this.record('unmount', path);
+  }
+
+  // linux.netDevices: no devices anywhere (test/unit/net-devices.test.ts models namespaces of its own).
+  netLinks(nsSocket: number): NetLink[] {
+    this.record('netLinks', nsSocket);
+    return [];
+  }
+
+  netAddresses(nsSocket: number, index: number): NetAddress[] {
+    this.record('netAddresses', nsSocket, index);
+    return [];
+  }
+
+  netMoveLink(index: number, name: string, targetSocket: number): void {
+    this.record('netMoveLink', index, name, targetSocket);
+  }
+
+  netSetLinkUp(nsSocket: number, index: number): void {
+    this.record('netSetLinkUp', nsSocket, index);
+  }
+
+  netAddAddress(nsSocket: number, index: number, address: NetAddress): void {
+    this.record('netAddAddress', nsSocket, index, address);
   }
 }
 

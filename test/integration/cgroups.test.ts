@@ -430,3 +430,36 @@ t.test('the smallest container: memory 512 KiB and pids.limit 1 run /bin/true; a
   t.match(two.stderr, /can't fork: Resource temporarily unavailable/, 'a second process: EAGAIN');
   t.not(two.status, 0);
 });
+
+t.test('exec --cgroup runs the process in an existing sub-cgroup of the container’s; delete removes sub-cgroups too', async (t) => {
+  const { root, id } = created(t, (s) => (s.process!.args = ['sleep', '60']));
+  t.equal(tsrunc(root, ['start', id]).status, 0);
+  const state = JSON.parse(fs.readFileSync(path.join(root, id, 'state.json'), 'utf8')) as { cgroupPath: string };
+  const hierarchies = v2 ? [layout.unified!] : layout.v1.map((h) => h.mountpoint);
+  const missing = tsrunc(root, ['exec', '--cgroup', 'sub', id, 'true']);
+  t.not(missing.status, 0, 'a sub-cgroup that does not exist');
+  t.match(missing.stderr, /--cgroup: .*\/sub does not exist/, missing.stderr.trim());
+  for (const h of hierarchies) {
+    const sub = path.join(h, state.cgroupPath, 'sub');
+    fs.mkdirSync(sub);
+    // A new v1 cpuset has no cpus or mems, and nothing can join it: its parent's, as a manager gives it.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) if (!v2 && fs.existsSync(path.join(sub, f))) fs.writeFileSync(path.join(sub, f), read(path.join(h, state.cgroupPath, f)));
+  }
+  const r = tsrunc(root, ['exec', '--cgroup', 'sub', id, 'cat', '/proc/self/cgroup']);
+  t.equal(r.status, 0, `exec --cgroup sub (stderr: ${r.stderr.trim()})`);
+  // The hierarchies this host mounts (a kernel may number one it does not mount, net_cls here).
+  const mounted = new Set(v2 ? [''] : layout.v1.map((h) => h.controllers));
+  const lines = r.stdout.trim().split('\n').filter((l) => mounted.has(l.split(':')[1]!));
+  t.ok(lines.length > 0 && lines.every((l) => l.endsWith(`${state.cgroupPath}/sub`)), `every hierarchy: ${lines.join(' ')}`);
+  if (!v2) {
+    const one = tsrunc(root, ['exec', '--cgroup', 'memory:sub', id, 'cat', '/proc/self/cgroup']);
+    const memory = one.stdout.split('\n').find((l) => /:memory:/.test(l));
+    const pids = one.stdout.split('\n').find((l) => /:pids:/.test(l));
+    t.same([memory?.endsWith('/sub'), pids?.endsWith(state.cgroupPath)], [true, true], 'controller:path moves only that hierarchy');
+  } else {
+    const prefixed = tsrunc(root, ['exec', '--cgroup', 'memory:sub', id, 'true']);
+    t.match(prefixed.stderr, /cgroup v2 has one hierarchy/, 'cgroup v2 takes no controller prefix');
+  }
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0, 'delete --force');
+  t.ok(hierarchies.every((h) => !fs.existsSync(path.join(h, state.cgroupPath))), 'the container’s cgroup and its sub-cgroup are gone');
+});

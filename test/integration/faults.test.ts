@@ -14,6 +14,7 @@ import { native } from '../../src/native.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
 import type { Spec } from '../../src/spec/generated/config.js';
 import { alive, containersIn, hostMounts, makeBundle, rootSkipReason, stateRoot, tempDir, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
+import { makeVeth } from '../helpers/net.js';
 import { repoPath } from '../helpers/repo.js';
 
 if (rootSkipReason) t.plan(0, rootSkipReason);
@@ -57,15 +58,17 @@ function crashPoints(): string[] {
 const UNREACHABLE: Record<string, string> = {
   'exec:sync-USERNS_MAP-received': 'exec joins the container’s user namespace; no maps are written',
   'exec:sync-HOOKS-received': 'exec runs no hooks',
+  'exec:sync-NETNS_SOCKET-received': 'exec makes no network namespace: it moves no network devices',
 };
 
-type Variant = 'plain' | 'userns' | 'hooks' | 'notify' | 'error';
+type Variant = 'plain' | 'userns' | 'hooks' | 'notify' | 'error' | 'netdev';
 
 /** The bundle variant that makes the init send a given message (or fail, for ERROR). */
 function variantFor(point: string): Variant {
   if (point.includes('USERNS_MAP')) return 'userns';
   if (point.includes('HOOKS')) return 'hooks';
   if (point.includes('SECCOMP_FD')) return 'notify';
+  if (point.includes('NETNS_SOCKET') || point.includes('net-devices')) return 'netdev';
   if (point.includes('ERROR')) return 'error';
   return 'plain';
 }
@@ -104,6 +107,8 @@ async function listener(t: Test): Promise<string> {
 
 async function bundleFor(t: Test, variant: Variant, command: string): Promise<string> {
   const socket = variant === 'notify' ? await listener(t) : undefined;
+  // A veth end to move in; whatever is left of the pair on the host goes at teardown.
+  const veth = variant === 'netdev' ? makeVeth(t) : undefined;
   return makeBundle(t, (s: Spec) => {
     s.process!.args = ['sleep', '1000'];
     if (variant === 'userns') {
@@ -112,6 +117,7 @@ async function bundleFor(t: Test, variant: Variant, command: string): Promise<st
       s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     }
     if (variant === 'hooks') s.hooks = { createRuntime: [{ path: '/bin/true' }] };
+    if (veth) s.linux!.netDevices = { [veth.a]: { name: 'ctr0' } };
     // Notified on a call the container never makes: only the hand-off matters here.
     if (variant === 'notify') s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, syscalls: [{ names: ['mknodat'], action: 'SCMP_ACT_NOTIFY' }] };
     // The init fails (chdir to a file: only the init can see it) and says so on the sync channel;

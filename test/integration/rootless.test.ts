@@ -168,6 +168,47 @@ t.test('a subuid range through newuidmap/newgidmap: the maps inside, and file ow
   t.same(owner('by-1000'), [user.subuid.start + 999, user.subgid.start + 999], 'uid 1000 is subuid start + 999 on the host');
 });
 
+t.test("what the user namespace cannot make is bound from the host: device nodes, and sysfs without the container's own network namespace", async (t) => {
+  const script = [
+    // /dev/null is the host's node (1:3), bound: writable, not a copy made with mknod.
+    'stat -c "%t:%T" /dev/null; echo x > /dev/null && echo null-writable',
+    'stat -c "%t:%T" /dev/fuse 2>/dev/null || echo no-fuse',
+    'ls /sys/class/net | tr "\n" " "; echo',
+    'grep " /sys " /proc/self/mountinfo | cut -d" " -f4,5,6 | cut -d, -f1',
+  ].join('; ');
+  const sysfs = { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] };
+  const hostNet = fs.readdirSync('/sys/class/net').sort();
+  const { dir, id } = bundle(t, (s) => {
+    s.mounts = s.mounts!.map((m) => (m.destination === '/sys' ? sysfs : m));
+    s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666 }];
+    s.process!.args = ['sh', '-c', script];
+  });
+  const noNet = tsrunc(['run', '--bundle', dir, id]);
+  t.equal(noNet.status, 0, `run (stderr: ${noNet.stderr})`);
+  const [nullDev, writable, fuse, nets, sysMount] = noNet.stdout.trim().split('\n');
+  t.equal(nullDev, '1:3', '/dev/null is the host’s device');
+  t.equal(writable, 'null-writable');
+  t.equal(fuse, fs.existsSync('/dev/fuse') ? 'a:e5' : 'no-fuse', 'linux.devices: /dev/fuse bound from the host where it has one');
+  t.same(nets!.trim().split(' ').sort(), hostNet, "sysfs could not be mounted (the network namespace is the host's): /sys is the host's, bound");
+  t.match(sysMount, /^\/ \/sys ro$/, 'bound read-only, as asked');
+
+  const own = bundle(t, (s) => {
+    s.mounts = s.mounts!.map((m) => (m.destination === '/sys' ? sysfs : m));
+    s.linux!.namespaces!.push({ type: 'network' });
+    s.process!.args = ['sh', '-c', script];
+  });
+  const withNet = tsrunc(['run', '--bundle', own.dir, own.id]);
+  t.equal(withNet.status, 0, `run with its own network namespace (stderr: ${withNet.stderr})`);
+  t.equal(withNet.stdout.trim().split('\n')[3]!.trim(), 'lo', 'with a network namespace of its own, sysfs is mounted fresh: only its lo');
+});
+
+t.test('features answers as the user what it answers as root', async (t) => {
+  const asRoot = spawnSync(runtime.binary, ['features'], { encoding: 'utf8' });
+  const mine = tsrunc(['features']);
+  t.equal(mine.status, 0, `features (stderr: ${mine.stderr})`);
+  t.same(JSON.parse(mine.stdout), JSON.parse(asRoot.stdout));
+});
+
 t.test('a tty through --console-socket, as the user', async (t) => {
   const socketPath = path.join(scratch.dir, `console-${process.pid}.sock`);
   const receiver = spawn(

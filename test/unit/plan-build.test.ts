@@ -14,6 +14,7 @@ const hybridHost: HostInfo = {
   hasKcore: true,
   namespaceIds: { network: '4:4026531840', ipc: '4:4026531839', uts: '4:4026531838' },
   idMapWriter: { euid: 0, egid: 0, privileged: true, helpers: { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' } },
+  apparmor: false,
   cgroups: {
     kind: 'hybrid',
     v1: [
@@ -245,7 +246,7 @@ t.test('refusals name the field and the spec section', async (t) => {
     ['a hostname in the runtime’s own uts namespace', (s) => {
       s.linux!.namespaces = [{ type: 'mount' }, { type: 'uts', path: '/proc/1/ns/uts' }];
     }, /^config\.json: \/hostname: cannot be set in the runtime's own uts namespace \(joined by path\): it would change the host's/],
-    ['idmap option', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: mount option "idmap"/],
+    ['idmap option without mappings or a user namespace', (s) => s.mounts!.push({ destination: '/x', source: '/y', options: ['rbind', 'idmap'] }), /\/mounts\/7\/options\/1: idmap without uidMappings and gidMappings needs the container's own user namespace/],
     ['missing bind source', (s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }), /\/mounts\/7\/source: bind mount source \/missing does not exist/],
     ['unknown rlimit', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), /\/process\/rlimits\/0\/type: unknown rlimit type/],
   ];

@@ -1,7 +1,7 @@
 // The plan's wire format, checked from both ends: the tags match addon/src/plan.h, and an encoded
 // plan decodes (with the layout plan.h documents) back to the plan's values.
 import t from 'tap';
-import { encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
+import { CpuAffinityStage, encodePlan, PLAN_MAGIC, PLAN_UMASK_UNSET, PLAN_VERSION, PlanTag } from '../../src/plan/encode.js';
 import { HookKind, type LaunchPlan, SeccompStage, MOUNT_OPT_FILE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MountKind } from '../../src/plan/launch-plan.js';
 import { readCDefine, readCEnum } from '../helpers/c-header.js';
 
@@ -11,6 +11,8 @@ t.test('tags, magic and version agree with plan.h', async (t) => {
   t.equal(readCDefine('plan.h', 'PLAN_MAGIC'), PLAN_MAGIC);
   t.equal(readCDefine('plan.h', 'PLAN_VERSION'), PLAN_VERSION);
   t.equal(readCDefine('plan.h', 'PLAN_UMASK_UNSET'), PLAN_UMASK_UNSET);
+  const affinity = readCEnum('plan.h', 'plan_cpu_affinity_stage');
+  t.same([affinity.get('PLAN_CPU_AFFINITY_INITIAL'), affinity.get('PLAN_CPU_AFFINITY_FINAL')], [CpuAffinityStage.Initial, CpuAffinityStage.Final]);
   const stages = readCEnum('plan.h', 'plan_seccomp_stage');
   t.same([stages.get('PLAN_SECCOMP_EARLY'), stages.get('PLAN_SECCOMP_LATE')], [SeccompStage.Early, SeccompStage.Late]);
   const kinds = readCEnum('plan.h', 'plan_mount_kind');
@@ -107,6 +109,15 @@ const plan: LaunchPlan = {
     noNewPrivileges: true,
     oomScoreAdj: -500,
   },
+  linuxProcess: {
+    scheduler: { policy: 6, flags: 1n, nice: -3, priority: 0, runtime: 1_000_000n, deadline: 2_000_000n, period: 3_000_000n },
+    ioPriority: (2 << 13) | 6,
+    personality: 8,
+    memoryPolicy: { mode: 2 | (1 << 15), nodes: Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]) },
+    cpuAffinityInitial: Buffer.from([3, 0, 0, 0, 0, 0, 0, 0]),
+    cpuAffinityFinal: Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]),
+    apparmorProfile: 'tsrunc-test',
+  },
   seccomp: { program: Buffer.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), flags: 4, stage: SeccompStage.Late },
   warnings: [],
   debug: [],
@@ -140,6 +151,14 @@ t.test('an encoded plan decodes to its values', async (t) => {
   t.equal(by(PlanTag.PRESERVE_FDS)[0]!.u32(), 2);
   const [term] = by(PlanTag.TERMINAL);
   t.same([term!.u32(), term!.u32()], [24, 80]);
+  const [sched] = by(PlanTag.SCHEDULER);
+  t.same([sched!.u32(), sched!.u64(), sched!.i32(), sched!.u32(), sched!.u64(), sched!.u64(), sched!.u64()], [6, 1n, -3, 0, 1_000_000n, 2_000_000n, 3_000_000n], 'scheduler: struct sched_attr order');
+  t.equal(by(PlanTag.IO_PRIORITY)[0]!.u32(), (2 << 13) | 6);
+  t.equal(by(PlanTag.PERSONALITY)[0]!.u32(), 8);
+  const [mp] = by(PlanTag.MEMORY_POLICY);
+  t.same([mp!.u32(), [...mp!.bytes()]], [2 | (1 << 15), [1, 0, 0, 0, 0, 0, 0, 0]]);
+  t.same(by(PlanTag.CPU_AFFINITY).map((r) => [r.u32(), r.bytes()[0]]), [[CpuAffinityStage.Initial, 3], [CpuAffinityStage.Final, 2]], 'initial then final');
+  t.equal(by(PlanTag.APPARMOR_PROFILE)[0]!.str(), 'tsrunc-test');
   const [sc] = by(PlanTag.SECCOMP);
   t.same([sc!.u32(), sc!.u32(), [...sc!.bytes()]], [4, SeccompStage.Late, [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]], 'seccomp: flags, stage, the program as raw bytes (NULs and all)');
 });

@@ -9,3 +9,5 @@ process.env.TSRUNC_EXPECT_CGROUP_V2 = '1';
 await import('../integration/cgroups.test.js');
 await import('../integration/events.test.js');
 await import('./rootless-cgroup-v2.js');
+// Not cgroups, but what only this guest's kernel can show: AppArmor.
+await import('./apparmor.js');

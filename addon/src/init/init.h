@@ -25,6 +25,8 @@ struct plan_mount {
 	uint32_t kind, options;
 	uint64_t flags, propagation, attr_set, attr_clr;
 	const char *source, *destination, *fstype, *data;
+	const char *uid_map, *gid_map; /* PLAN_MOUNT_IDMAP */
+	int tree_fd;                   /* the idmapped tree made in stage 1, or -1 */
 };
 
 struct plan_device {
@@ -54,6 +56,7 @@ struct plan {
 	struct plan_ns_join *joins;
 	size_t n_joins;
 	uint64_t new_ns;
+	int netns_socket; /* PLAN_NETNS_SOCKET: linux.netDevices are moved in by the runtime */
 	const char *time_offsets;
 
 	const char *rootfs;
@@ -101,10 +104,41 @@ struct plan {
 	size_t envc;
 	const char *cwd;
 	const char *exec_path;
+
+	/* Linux process attributes (src/plan/process-linux.ts), each set only when its record is there. */
+	int has_scheduler;
+	uint32_t sched_policy, sched_priority;
+	int32_t sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period;
+	int has_io_priority;
+	uint32_t io_priority;
+	int has_personality;
+	uint32_t personality;
+	int has_memory_policy;
+	uint32_t memory_policy_mode;
+	const void *memory_policy_nodes; /* u64 words */
+	uint32_t memory_policy_nodes_len; /* bytes */
+	const void *cpu_affinity[2];      /* by enum plan_cpu_affinity_stage; NULL = leave */
+	uint32_t cpu_affinity_len[2];     /* bytes */
+	const char *apparmor_profile;
 };
 
 /* plan.c */
 int plan_read(int fd, struct plan *plan);
+
+/* idmap.c: stage 1, in the runtime's namespaces: clones each idmapped bind's source tree and gives it
+ * its idmapping (a user namespace made for it), into its tree_fd. `proc` is the procfs handle. */
+void open_idmapped_trees(struct plan *plan, int proc);
+
+/* copyup.c: copies the directory `covered` (a handle taken before the tmpfs was mounted over it)
+ * into the tmpfs's root `tmpfs`; `dest` names it in messages. */
+void tmpcopyup(int covered, int tmpfs, const char *dest);
+
+/* attributes.c: the Linux process attributes of the plan. */
+void set_cpu_affinity(const struct plan *plan, enum plan_cpu_affinity_stage stage);
+/* Scheduler, I/O priority, personality, memory policy and the AppArmor exec profile: while the init
+ * still has the privileges they may need, before the identity switch. */
+void set_process_attributes(const struct plan *plan);
 
 /* sync.c: the channel to the runtime (SYNC_FD). */
 int sync_send(uint32_t type, int32_t value);
@@ -118,6 +152,10 @@ __attribute__((noreturn)) void die_path(enum init_step step, const char *path);
 /* namespaces.c: stage 1. Returns in the process that goes on as the container init. `proc` is the
  * procfs handle of procfs.h. */
 void enter_namespaces(const struct plan *plan, int proc);
+
+/* netdev.c: lends the runtime a NETLINK_ROUTE socket of the new network namespace until it ACKs
+ * (SYNC_NETNS_SOCKET), for linux.netDevices. */
+void share_network_namespace(const struct plan *plan);
 
 /* rootfs.c: stage 2, the filesystem. Leaves the process in the container's root. */
 void setup_rootfs(const struct plan *plan);

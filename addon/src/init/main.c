@@ -41,6 +41,8 @@ int main(void)
 	if (plan_read(PLAN_FD, &plan) < 0)
 		die(STEP_READ_PLAN, errno, NULL);
 	close(PLAN_FD);
+	/* An exec's initial CPUs, before anything else runs here (execCPUAffinity.initial). */
+	set_cpu_affinity(&plan, PLAN_CPU_AFFINITY_INITIAL);
 	/* Only SYNC_FD, CONSOLE_FD and the preserved fds are ours; anything else inherited is a leak. */
 	syscall(SYS_close_range, PRESERVED_FD + plan.preserve_fds, ~0U, 0);
 	int cap_last_cap = read_cap_last_cap();
@@ -68,6 +70,8 @@ int main(void)
 			die(STEP_OOM_SCORE_ADJ, errno, "`/proc/self/oom_score_adj`");
 	}
 
+	/* Before any namespace: only here may the host's filesystems be idmapped. */
+	open_idmapped_trees(&plan, proc);
 	enter_namespaces(&plan, proc);
 
 	/* Stage 2: the container's init, or a process joining it (no ROOTFS: its namespaces already

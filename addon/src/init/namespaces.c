@@ -83,6 +83,8 @@ static void enter_cgroups(const struct plan *plan)
 {
 	if (sync_wait(SYNC_ACK) < 0)
 		die(STEP_SYNC, errno, "cgroups");
+	/* An exec's final CPUs: now that we are in the container's cgroups (a cpuset move resets them). */
+	set_cpu_affinity(plan, PLAN_CPU_AFFINITY_FINAL);
 	do_unshare(plan->new_ns & CLONE_NEWCGROUP);
 }
 
@@ -113,6 +115,9 @@ void enter_namespaces(const struct plan *plan, int proc)
 	if (plan->time_offsets && plan->time_offsets[0] &&
 	    procfs_write_file(proc, "self/timens_offsets", plan->time_offsets, strlen(plan->time_offsets)) < 0)
 		die_path(STEP_TIMENS_OFFSETS, "/proc/self/timens_offsets");
+	/* Before the fork: the devices are in the new network namespace before anything runs in it. */
+	if (plan->netns_socket)
+		share_network_namespace(plan);
 
 	if (!fork_needed) {
 		if (sync_send(SYNC_INIT_PID, getpid()) < 0)

@@ -136,6 +136,17 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		STR(c, m->destination);
 		STR(c, m->fstype);
 		STR(c, m->data);
+		m->tree_fd = -1;
+		return 0;
+	}
+	case PLAN_MOUNT_IDMAP: {
+		if (plan->n_mounts == 0)
+			return -1;
+		struct plan_mount *m = &plan->mounts[plan->n_mounts - 1];
+		if (!(m->options & PLAN_MOUNT_OPT_IDMAP) || m->kind != PLAN_MOUNT_BIND)
+			return -1;
+		STR(c, m->uid_map);
+		STR(c, m->gid_map);
 		return 0;
 	}
 	case PLAN_DEVICE: {
@@ -284,6 +295,45 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 		    plan->seccomp_len % 8 != 0 || plan->seccomp_len / 8 > 0xffff)
 			return -1;
 		plan->has_seccomp = 1;
+		return 0;
+	case PLAN_SCHEDULER:
+		TAKE(c, plan->sched_policy);
+		TAKE(c, plan->sched_flags);
+		TAKE(c, plan->sched_nice);
+		TAKE(c, plan->sched_priority);
+		TAKE(c, plan->sched_runtime);
+		TAKE(c, plan->sched_deadline);
+		TAKE(c, plan->sched_period);
+		plan->has_scheduler = 1;
+		return 0;
+	case PLAN_IO_PRIORITY:
+		TAKE(c, plan->io_priority);
+		plan->has_io_priority = 1;
+		return 0;
+	case PLAN_PERSONALITY:
+		TAKE(c, plan->personality);
+		plan->has_personality = 1;
+		return 0;
+	case PLAN_MEMORY_POLICY:
+		TAKE(c, plan->memory_policy_mode);
+		if (take_bytes(c, &plan->memory_policy_nodes, &plan->memory_policy_nodes_len) < 0 || plan->memory_policy_nodes_len % 8 != 0)
+			return -1;
+		plan->has_memory_policy = 1;
+		return 0;
+	case PLAN_CPU_AFFINITY: {
+		uint32_t stage;
+		TAKE(c, stage);
+		if (stage > PLAN_CPU_AFFINITY_FINAL)
+			return -1;
+		if (take_bytes(c, &plan->cpu_affinity[stage], &plan->cpu_affinity_len[stage]) < 0 || plan->cpu_affinity_len[stage] == 0 ||
+		    plan->cpu_affinity_len[stage] % 8 != 0)
+			return -1;
+		return 0;
+	}
+	case PLAN_APPARMOR_PROFILE:
+		return take_str(c, &plan->apparmor_profile);
+	case PLAN_NETNS_SOCKET:
+		plan->netns_socket = 1;
 		return 0;
 	default:
 		errno = ENOTSUP;

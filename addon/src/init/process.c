@@ -283,6 +283,7 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 {
 	int fd_dir = open_own_fd_dir();
 	set_rlimits(plan);
+	set_process_attributes(plan);
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN, which the identity switch drops: load it
 	 * now, and the init's remaining syscalls go through it (as runc's do). */
 	if (plan->has_seccomp && plan->seccomp_stage == PLAN_SECCOMP_EARLY)

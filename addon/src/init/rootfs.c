@@ -208,15 +208,19 @@ static void mount_one(const struct plan_mount *m)
 	if (m->kind == PLAN_MOUNT_BIND) {
 		/* The source as one handle: a host path as the host resolves it, or one inside the rootfs
 		 * as the container would (its symlinks cannot name a host file). */
-		int source = (m->options & PLAN_MOUNT_OPT_SOURCE_IN_ROOT) ? open_in_root(m->source, O_PATH)
-									  : open(m->source, O_PATH | O_CLOEXEC);
-		if (source < 0)
-			die_path(STEP_RESOLVE, m->source);
-		int tree = sys_open_tree(source, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+		int source = -1, tree = m->tree_fd; /* an idmapped one was made in stage 1 (idmap.c) */
+		if (tree < 0) {
+			source = (m->options & PLAN_MOUNT_OPT_SOURCE_IN_ROOT) ? open_in_root(m->source, O_PATH)
+									      : open(m->source, O_PATH | O_CLOEXEC);
+			if (source < 0)
+				die_path(STEP_RESOLVE, m->source);
+			tree = sys_open_tree(source, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+		}
 		if (tree < 0 || move_mount_onto(tree, fd) < 0)
 			die_mount(m->source, m->destination);
 		close(tree);
-		close(source);
+		if (source >= 0)
+			close(source);
 		close(fd);
 		if (m->flags & MS_PER_MOUNT) {
 			fd = must_open_in_root(m->destination, O_PATH);
@@ -227,6 +231,10 @@ static void mount_one(const struct plan_mount *m)
 		}
 	} else {
 		const char *data = m->data && *m->data ? m->data : NULL;
+		/* tmpcopyup: what the tmpfs is about to cover, held before it does. */
+		int covered = -1;
+		if ((m->options & PLAN_MOUNT_OPT_TMPCOPYUP) && (covered = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_path(STEP_TMPCOPYUP, m->destination);
 		if (mount(m->source, target, m->fstype, (unsigned long)m->flags, data) < 0) {
 			if (!(errno == EPERM && (m->options & PLAN_MOUNT_OPT_SYSFS_FALLBACK)))
 				die_mount(m->source, m->destination);
@@ -241,6 +249,18 @@ static void mount_one(const struct plan_mount *m)
 				die_path(STEP_REMOUNT, m->destination);
 		}
 		close(fd);
+		if (covered >= 0) {
+			/* A read-only tmpfs is filled first, then made read-only (as runc does). */
+			int tmpfs = must_open_in_root(m->destination, O_RDONLY | O_DIRECTORY);
+			fd_path(tmpfs, target);
+			if ((m->flags & MS_RDONLY) && mount(NULL, target, NULL, MS_REMOUNT | ((unsigned long)m->flags & ~MS_RDONLY), data) < 0)
+				die_path(STEP_REMOUNT, m->destination);
+			tmpcopyup(covered, tmpfs, m->destination);
+			if ((m->flags & MS_RDONLY) && mount(NULL, target, NULL, MS_REMOUNT | (unsigned long)m->flags, data) < 0)
+				die_path(STEP_REMOUNT, m->destination);
+			close(tmpfs);
+			close(covered);
+		}
 	}
 	apply_propagation_and_attrs(m);
 }

@@ -45,16 +45,16 @@ export const execCommand = defineCommand<ExecArgs>({
     cap: { alias: 'c', type: 'string', describe: 'a capability to add, e.g. CAP_NET_ADMIN (repeatable)' },
     'no-new-privs': { type: 'boolean', default: false, describe: 'set no_new_privs' },
     'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors to the process, from fd 3' },
-    apparmor: { type: 'string', describe: 'AppArmor profile (not supported yet)' },
+    apparmor: { type: 'string', describe: 'AppArmor profile for the process (overrides the process’s own)' },
     'process-label': { type: 'string', describe: 'SELinux label (not supported yet)' },
-    cgroup: { type: 'string', describe: 'sub-cgroup to join (not supported yet)' },
+    cgroup: { type: 'string', describe: "[<controllers>:]<path>: an existing sub-cgroup of the container's to run in (repeatable; cgroup v2: the path only)" },
     'ignore-paused': { type: 'boolean', default: false, describe: 'accepted for runc compatibility' },
   },
   async handler(args) {
     if (!Number.isInteger(args.preserveFds) || args.preserveFds < 0 || args.preserveFds > 1000) {
       throw new UsageError(`--preserve-fds: expected a count of file descriptors, got ${args.preserveFds}`);
     }
-    for (const [flag, value] of [['--apparmor', args.apparmor], ['--process-label', args.processLabel], ['--cgroup', args.cgroup]] as const) {
+    for (const [flag, value] of [['--process-label', args.processLabel]] as const) {
       if (value !== undefined) throw new UsageError(`${flag} is not supported by tsrunc yet`);
     }
     const rt = await openRuntime(args);
@@ -86,7 +86,11 @@ export const execCommand = defineCommand<ExecArgs>({
       }
       if (args.noNewPrivs) proc.noNewPrivileges = true;
     }
-    const result = await rt.exec(args.containerId, { process: proc, detach: args.detach, pidFile: args.pidFile, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds });
+    // As runc: --apparmor wins over the profile of --process or of the container's process.
+    if (args.apparmor !== undefined) proc.apparmorProfile = args.apparmor;
+    const cgroups = list(args.cgroup);
+    const subCgroups = cgroups.length ? await subCgroupsOf(cgroups) : undefined;
+    const result = await rt.exec(args.containerId, { process: proc, detach: args.detach, pidFile: args.pidFile, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds, subCgroups });
     if (!args.detach) process.exitCode = result.exitStatus ?? 0;
   },
 });
@@ -122,4 +126,10 @@ async function readProcessFile(file: string): Promise<Process> {
     }
     throw e;
   }
+}
+
+/** --cgroup values as the host's layout reads them (cgroups/path.ts). */
+async function subCgroupsOf(values: string[]): Promise<Map<string, string>> {
+  const [{ parseSubCgroups }, { detectCgroupLayout }] = await Promise.all([import('../../cgroups/path.js'), import('../../cgroups/detect.js')]);
+  return parseSubCgroups(values, detectCgroupLayout().kind === 'v2');
 }

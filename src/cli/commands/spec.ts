@@ -5,15 +5,14 @@ import { defineCommand } from '../command.js';
 
 export const specCommand = defineCommand<{ bundle: string }>({
   command: 'spec',
-  describe: 'write a default config.json (like runc spec) into the bundle directory',
+  describe: 'write a default config.json (like runc spec) into the bundle directory; with --rootless, one for an unprivileged user',
   options: {
     bundle: { alias: 'b', type: 'string', default: '.', describe: 'directory to write config.json into' },
-    rootless: { type: 'boolean', default: false, describe: 'a spec for a rootless container: a user namespace mapping this user to root' },
   },
   async handler(args) {
     const { defaultSpec, rootlessSpec } = await import('../../runtime/default-spec.js');
-    // spec's own --rootless (a boolean, as runc's) shadows the global --rootless <mode>.
-    const rootless = (args as { rootless?: unknown }).rootless === true;
+    // `spec --rootless` (runc's flag) is the global --rootless given no value: a rootless spec.
+    const rootless = args.rootless === '' || args.rootless === 'true';
     const spec = rootless ? rootlessSpec(process.geteuid?.() ?? 0, process.getegid?.() ?? 0) : defaultSpec();
     const file = path.join(args.bundle, 'config.json');
     try {
