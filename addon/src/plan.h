@@ -110,6 +110,8 @@ enum plan_tag {
 	PLAN_MOUNT_IDMAP = 48,  /* str uid_map, str gid_map: the MOUNT record before it (a bind with
 	                           PLAN_MOUNT_OPT_IDMAP) gets this idmapping; its tree is cloned and
 	                           idmapped in stage 1, while we are still in the runtime's namespaces */
+	PLAN_SELINUX_LABEL = 49, /* str: the SELinux label written to the process's attr/exec (through a
+	                            verified procfs handle), so the execve below happens with it */
 };
 
 enum plan_cpu_affinity_stage {

@@ -118,6 +118,7 @@ enum init_step {
 	STEP_NETNS_SOCKET = 52,   /* making the netlink socket for linux.netDevices in the new network namespace */
 	STEP_TMPCOPYUP = 53,      /* copying what a tmpfs covers into it: text = the path that failed */
 	STEP_IDMAP = 54,          /* making an idmapped mount's tree: text = destination and what failed */
+	STEP_SELINUX = 55,        /* writing the SELinux exec label: text = label */
 	STEP_HOOK = 41,           /* a container-namespace hook: text = "<kind> hook #<n> `path`"; value = its
 	                             exit status (128 + signal when killed), 0 when it could not run */
 };

@@ -16,7 +16,7 @@ import { CLONE_NEW, MS, type NamespaceType } from './linux.js';
 import { cleanContainerPath, planMounts, PROPAGATION_OPTIONS, type SourceKind } from './mounts.js';
 import { planProcess } from './process.js';
 import { planNetDevices } from './net-devices.js';
-import { planLinuxProcess } from './process-linux.js';
+import { planLinuxProcess, planMountLabel } from './process-linux.js';
 import { planSysctl } from './sysctl.js';
 import { type PlannedSeccomp, planSeccomp, type SeccompContext } from './seccomp.js';
 import { native, type NetLink } from '../native.js';
@@ -68,9 +68,7 @@ export const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pi
 
 /** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
 const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
-  ['/process/selinuxLabel', (s) => s.process?.selinuxLabel, 'config.md#configLinuxProcess'],
   ['/linux/intelRdt', (s) => s.linux?.intelRdt, 'config-linux.md#configLinuxIntelRdt'],
-  ['/linux/mountLabel', (s) => s.linux?.mountLabel, 'config-linux.md#configLinuxMountLabel'],
 ];
 
 
@@ -117,6 +115,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     sysfsNeedsFallback: inUserNs && !ns.created('network'),
     userNamespaceMaps: ns.created('user') ? { uid: linux.uidMappings ?? [], gid: linux.gidMappings ?? [] } : undefined,
     mayMapIds: options.host.idMapWriter.privileged,
+    mountLabelOption: planMountLabel(linux.mountLabel, options.host),
     statSource: options.statSource ?? statKind,
     readLink: options.readLink ?? readLinkOrUndefined,
   });

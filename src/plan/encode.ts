@@ -54,6 +54,7 @@ export const PlanTag = {
   APPARMOR_PROFILE: 46,
   NETNS_SOCKET: 47,
   MOUNT_IDMAP: 48,
+  SELINUX_LABEL: 49,
 } as const;
 
 type Field = { u32: number } | { i32: number } | { u64: bigint } | { str: string } | { bytes: Buffer };
@@ -195,6 +196,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (l.cpuAffinityInitial) w.record(PlanTag.CPU_AFFINITY, u32(CpuAffinityStage.Initial), { bytes: l.cpuAffinityInitial });
   if (l.cpuAffinityFinal) w.record(PlanTag.CPU_AFFINITY, u32(CpuAffinityStage.Final), { bytes: l.cpuAffinityFinal });
   if (l.apparmorProfile !== undefined) w.record(PlanTag.APPARMOR_PROFILE, str(l.apparmorProfile));
+  if (l.selinuxLabel !== undefined) w.record(PlanTag.SELINUX_LABEL, str(l.selinuxLabel));
   if (plan.seccomp) w.record(PlanTag.SECCOMP, u32(plan.seccomp.flags), u32(plan.seccomp.stage), { bytes: plan.seccomp.program });
   for (const a of p.args) w.record(PlanTag.ARG, str(a));
   for (const e of p.env) w.record(PlanTag.ENV, str(e));

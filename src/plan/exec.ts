@@ -26,7 +26,7 @@ export function buildExecPlan(
   caps: CapabilityHost,
   preserveFds = 0,
   seccomp?: { program: Buffer; flags: number },
-  host: ProcessLinuxHost = { apparmor: false },
+  host: ProcessLinuxHost = { apparmor: false, selinux: false },
 ): LaunchPlan {
   const types = new Set((config.linux?.namespaces ?? []).map((n) => n.type));
   const warnings: string[] = [];

@@ -23,6 +23,8 @@ export interface HostInfo {
   idMapWriter: Writer;
   /** AppArmor is enabled in this kernel: a process.apparmorProfile can be applied. */
   apparmor: boolean;
+  /** SELinux is enabled: process.selinuxLabel and linux.mountLabel can be applied. */
+  selinux: boolean;
 }
 
 /** /proc/self/ns file names of the namespaces whose sysctls a container may set. */
@@ -49,6 +51,7 @@ export function detectHost(): HostInfo {
       helpers: findIdMapHelpers(existsSync),
     },
     apparmor: apparmorEnabled(),
+    selinux: selinuxEnabled(),
   };
 }
 
@@ -59,4 +62,9 @@ export function apparmorEnabled(): boolean {
   } catch {
     return false;
   }
+}
+
+/** SELinux is enabled (libselinux's test: selinuxfs is mounted). */
+export function selinuxEnabled(): boolean {
+  return existsSync('/sys/fs/selinux/enforce');
 }

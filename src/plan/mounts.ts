@@ -203,6 +203,8 @@ export interface MountContext {
   userNamespaceMaps?: { uid: IdMapping[]; gid: IdMapping[] };
   /** The runtime may write any id map (CAP_SETUID/CAP_SETGID): an idmapped mount's user namespace needs it. */
   mayMapIds: boolean;
+  /** linux.mountLabel as the `context="…"` option every tmpfs gets (runc's FormatMountLabel), if any. */
+  mountLabelOption?: string;
   statSource(p: string): SourceKind;
   /** The target of symlink `p`; undefined when `p` is not a symlink (or does not exist). */
   readLink(p: string): string | undefined;
@@ -296,7 +298,7 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
       flags: opts.flags,
       source: m.source ?? fstype,
       fstype,
-      data: opts.data,
+      data: fstype === 'tmpfs' ? withMountLabel(opts.data, ctx) : opts.data,
     });
   });
   return out;
@@ -338,7 +340,7 @@ function planCgroupMount(
     return [{ ...hierarchy(destination, 'cgroup2', '', layout.unified ?? '/sys/fs/cgroup'), ...base }];
   }
   // The tmpfs stays writable while its sub-mounts are created, as runc's does.
-  const out: PlannedMount[] = [{ ...fs(destination, 'tmpfs', 'mode=755'), flags: flags & ~MS.RDONLY }];
+  const out: PlannedMount[] = [{ ...fs(destination, 'tmpfs', withMountLabel('mode=755', ctx)), flags: flags & ~MS.RDONLY }];
   for (const h of layout.v1) {
     const name = path.posix.basename(h.mountpoint);
     out.push(hierarchy(path.posix.join(destination, name), 'cgroup', h.controllers, h.mountpoint));
@@ -377,4 +379,9 @@ function planIdmap(m: MountEntry, opts: ParsedMountOptions, pointer: string, ctx
     if (list.length === 0) throw new ConfigError('config.json', `${pointer}/${key}`, 'must map at least one id', section);
   }
   return { uidMap: idMapText(own.uid), gidMap: idMapText(own.gid), recursive: opts.idmap === 'ridmap' };
+}
+
+/** A tmpfs's data with the mount label's context= option, where config.json gives one. */
+function withMountLabel(data: string, ctx: MountContext): string {
+  return ctx.mountLabelOption ? [data, ctx.mountLabelOption].filter(Boolean).join(',') : data;
 }

@@ -39,12 +39,16 @@ export interface PlannedLinuxProcess {
   cpuAffinityFinal?: Buffer;
   /** The AppArmor profile the process is exec'd under. */
   apparmorProfile?: string;
+  /** The SELinux label the process is exec'd with (its attr/exec). */
+  selinuxLabel?: string;
 }
 
 /** What the host tells the planner about these attributes. */
 export interface ProcessLinuxHost {
   /** AppArmor is enabled in this kernel (/sys/module/apparmor/parameters/enabled is "Y"). */
   apparmor: boolean;
+  /** SELinux is enabled (selinuxfs is mounted: /sys/fs/selinux/enforce exists). */
+  selinux: boolean;
 }
 
 const SCHED_POLICIES: Record<string, number> = {
@@ -221,5 +225,27 @@ export function planLinuxProcess(p: Process, linux: Spec['linux'], host: Process
       );
     }
   }
+  const label = p.selinuxLabel;
+  if (label !== undefined && label !== '') {
+    if (!host.selinux) {
+      throw new ConfigError('config.json', '/process/selinuxLabel', `SELinux is not enabled on this host, so label "${label}" cannot be applied (a property that cannot be applied is an error: runtime.md Create)`, PROCESS_SECTION);
+    }
+    out.selinuxLabel = label;
+  }
   return out;
+}
+
+/**
+ * linux.mountLabel: the SELinux context of the container's tmpfs mounts, as the `context=` mount
+ * option (runc's FormatMountLabel); an error where SELinux is not enabled. Returns the data option
+ * to add, or undefined.
+ */
+export function planMountLabel(label: string | undefined, host: ProcessLinuxHost): string | undefined {
+  if (label === undefined || label === '') return undefined;
+  const section = 'config-linux.md#configLinuxMountLabel';
+  if (!host.selinux) {
+    throw new ConfigError('config.json', '/linux/mountLabel', `SELinux is not enabled on this host, so mount label "${label}" cannot be applied (a property that cannot be applied is an error: runtime.md Create)`, section);
+  }
+  if (/["\n,]/.test(label)) throw new ConfigError('config.json', '/linux/mountLabel', 'must not contain a quote, comma or newline (it becomes the context="…" mount option)', section);
+  return `context="${label}"`;
 }

@@ -12,7 +12,7 @@ import { detectCgroupLayout, parseProcCgroup } from '../cgroups/detect.js';
 import { primeCgroupMigration } from '../cgroups/manager.js';
 import { encodePlan } from '../plan/encode.js';
 import { buildExecPlan } from '../plan/exec.js';
-import { apparmorEnabled } from '../plan/host.js';
+import { apparmorEnabled, selinuxEnabled } from '../plan/host.js';
 import { readCapabilityHost } from '../plan/process.js';
 import type { Process } from '../spec/generated/config.js';
 import { deriveStatus } from '../state/status.js';
@@ -71,7 +71,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
   if (attach && !proc.consoleSize && process.stdout.isTTY) proc = { ...proc, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } };
   const caps = readCapabilityHost((p) => fs.readFileSync(p, 'utf8'));
   const seccomp = state.seccomp && { program: Buffer.from(state.seccomp.program, 'base64'), flags: state.seccomp.flags };
-  const plan = buildExecPlan(state.config, proc, state.pid, caps, options.preserveFds ?? 0, seccomp, { apparmor: apparmorEnabled() });
+  const plan = buildExecPlan(state.config, proc, state.pid, caps, options.preserveFds ?? 0, seccomp, { apparmor: apparmorEnabled(), selinux: selinuxEnabled() });
   for (const w of plan.warnings) ctx.log.warn(w);
 
   const n = native();

@@ -85,7 +85,8 @@ export function features(host: FeaturesHost = detectFeaturesHost()): Features {
       // features-linux.md: whether the runtime supports it, "irrelevant to the availability of
       // AppArmor on the host" (where it is not enabled, a profile other than unconfined is refused).
       apparmor: { enabled: true },
-      selinux: disabled,
+      // As apparmor: labels are applied where the host runs SELinux, refused where it does not.
+      selinux: { enabled: true },
       intelRdt: disabled,
       // Recognised and applied (bind mounts, a runtime that may write id maps); "irrespective of the
       // availability of the features on the host" (features-linux.md).

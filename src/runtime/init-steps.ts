@@ -76,6 +76,7 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
   52: { name: 'STEP_NETNS_SOCKET', operation: 'make a netlink socket in the new network namespace (linux.netDevices)' },
   53: { name: 'STEP_TMPCOPYUP', operation: 'copy into the tmpfs (tmpcopyup)' },
   54: { name: 'STEP_IDMAP', operation: 'make the idmapped mount' },
+  55: { name: 'STEP_SELINUX', operation: 'apply SELinux label (process.selinuxLabel)' },
 };
 
 const STEP_LOOKUP_EXEC = 37;

@@ -103,3 +103,16 @@ t.test('AppArmor on a host without it: a profile is an error (it cannot be appli
   t.match(exec.stderr, /AppArmor is not enabled on this host/);
   t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
 });
+
+t.test('SELinux on a host without it: process and mount labels are errors, as exec --process-label is', async (t) => {
+  t.notOk(fs.existsSync('/sys/fs/selinux/enforce'), 'this host runs no SELinux');
+  refused(t, (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0'), /\/process\/selinuxLabel: SELinux is not enabled on this host/);
+  refused(t, (s) => (s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0'), /\/linux\/mountLabel: SELinux is not enabled on this host/);
+  const root = stateRoot(t);
+  const id = uniqueId('selinux');
+  t.equal(tsrunc(root, ['run', '--detach', '--bundle', makeBundle(t, (s) => (s.process!.args = ['sleep', '60'])), id]).status, 0);
+  const exec = tsrunc(root, ['exec', '--process-label', 'system_u:system_r:container_t:s0', id, 'true']);
+  t.not(exec.status, 0);
+  t.match(exec.stderr, /SELinux is not enabled on this host/);
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
+});

@@ -202,6 +202,20 @@ t.test("what the user namespace cannot make is bound from the host: device nodes
   t.equal(withNet.stdout.trim().split('\n')[3]!.trim(), 'lo', 'with a network namespace of its own, sysfs is mounted fresh: only its lo');
 });
 
+t.test("execCPUAffinity.initial: without a cgroup move to reset it, the exec'd process keeps its initial CPUs", async (t) => {
+  const { dir, id } = bundle(t, (s) => (s.process!.args = ['sleep', '60']));
+  t.equal(tsrunc(['run', '--detach', '--bundle', dir, id]).status, 0, 'run --detach');
+  const processFile = path.join(dir, 'process.json');
+  const cpus = (affinity: object) => {
+    fs.writeFileSync(processFile, JSON.stringify({ cwd: '/', args: ['sh', '-c', "grep Cpus_allowed_list /proc/self/status | tr -d '\\t'"], execCPUAffinity: affinity }));
+    const r = tsrunc(['exec', '--process', processFile, id]);
+    t.equal(r.status, 0, `exec (stderr: ${r.stderr.trim()})`);
+    return r.stdout.trim();
+  };
+  t.equal(cpus({ initial: '1' }), 'Cpus_allowed_list:1', 'initial alone: the CPUs it started on');
+  t.equal(cpus({ initial: '1', final: '0' }), 'Cpus_allowed_list:0', 'final wins once set');
+});
+
 t.test('features answers as the user what it answers as root', async (t) => {
   const asRoot = spawnSync(runtime.binary, ['features'], { encoding: 'utf8' });
   const mine = tsrunc(['features']);

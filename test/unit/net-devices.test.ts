@@ -105,6 +105,7 @@ const host: HostInfo = {
   idMapWriter: { euid: 0, egid: 0, privileged: true, helpers: {} },
   cgroups: { kind: 'v2', v1: [], unified: '/sys/fs/cgroup' },
   apparmor: false,
+  selinux: false,
 };
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
   bundle: '/b',

@@ -15,6 +15,7 @@ const hybridHost: HostInfo = {
   namespaceIds: { network: '4:4026531840', ipc: '4:4026531839', uts: '4:4026531838' },
   idMapWriter: { euid: 0, egid: 0, privileged: true, helpers: { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' } },
   apparmor: false,
+  selinux: false,
   cgroups: {
     kind: 'hybrid',
     v1: [
@@ -370,4 +371,13 @@ t.test('bind sources: the host resolves its part, the rootfs’s part is left to
   const m = plan.mounts.find((m) => m.destination === '/x')!;
   t.equal(m.source, '/etc/evil');
   t.equal(m.options & MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SOURCE_IN_ROOT, 'the init resolves it in the rootfs');
+});
+
+t.test('linux.mountLabel: every tmpfs gets the context= option, where SELinux is enabled', async (t) => {
+  const label = 'system_u:object_r:container_file_t:s0:c1.c2';
+  const plan = buildLaunchPlan(baseSpec((s) => (s.linux!.mountLabel = label)), options({ host: { ...hybridHost, selinux: true } }));
+  const tmpfs = plan.mounts.filter((m) => m.fstype === 'tmpfs');
+  t.ok(tmpfs.length >= 2 && tmpfs.every((m) => m.data.includes(`context="${label}"`)), 'every tmpfs (/dev, /dev/shm) carries it');
+  t.ok(plan.mounts.filter((m) => m.fstype === 'proc').every((m) => !m.data.includes('context=')), 'other filesystems do not');
+  t.throws(() => buildLaunchPlan(baseSpec((s) => (s.linux!.mountLabel = label)), options()), { pointer: '/linux/mountLabel', message: /SELinux is not enabled/ }, 'refused where SELinux is not enabled');
 });

@@ -117,6 +117,7 @@ const plan: LaunchPlan = {
     cpuAffinityInitial: Buffer.from([3, 0, 0, 0, 0, 0, 0, 0]),
     cpuAffinityFinal: Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]),
     apparmorProfile: 'tsrunc-test',
+    selinuxLabel: 'system_u:system_r:container_t:s0',
   },
   seccomp: { program: Buffer.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), flags: 4, stage: SeccompStage.Late },
   warnings: [],
@@ -159,6 +160,7 @@ t.test('an encoded plan decodes to its values', async (t) => {
   t.same([mp!.u32(), [...mp!.bytes()]], [2 | (1 << 15), [1, 0, 0, 0, 0, 0, 0, 0]]);
   t.same(by(PlanTag.CPU_AFFINITY).map((r) => [r.u32(), r.bytes()[0]]), [[CpuAffinityStage.Initial, 3], [CpuAffinityStage.Final, 2]], 'initial then final');
   t.equal(by(PlanTag.APPARMOR_PROFILE)[0]!.str(), 'tsrunc-test');
+  t.equal(by(PlanTag.SELINUX_LABEL)[0]!.str(), 'system_u:system_r:container_t:s0');
   const [sc] = by(PlanTag.SECCOMP);
   t.same([sc!.u32(), sc!.u32(), [...sc!.bytes()]], [4, SeccompStage.Late, [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]], 'seccomp: flags, stage, the program as raw bytes (NULs and all)');
 });

@@ -2,7 +2,7 @@
 // its JSON pointer for every value the kernel would refuse with a bare EINVAL.
 import t from 'tap';
 import { ConfigError } from '../../src/errors.js';
-import { parseIdList, planIoPriority, planLinuxProcess, planMemoryPolicy, planPersonality, planScheduler } from '../../src/plan/process-linux.js';
+import { parseIdList, planIoPriority, planLinuxProcess, planMemoryPolicy, planMountLabel, planPersonality, planScheduler } from '../../src/plan/process-linux.js';
 import type { Process } from '../../src/spec/generated/config.js';
 
 const pointerOf = (f: () => unknown) => {
@@ -67,11 +67,22 @@ t.test('lists like "0-3,7" as masks of 64-bit words', async (t) => {
 t.test('execCPUAffinity is an exec’s only; an AppArmor profile needs AppArmor', async (t) => {
   const p: Process = { cwd: '/', execCPUAffinity: { initial: '0', final: '1' }, apparmorProfile: 'p' };
   const debug: string[] = [];
-  const init = planLinuxProcess({ ...p, apparmorProfile: undefined }, undefined, { apparmor: false }, false, debug);
+  const init = planLinuxProcess({ ...p, apparmorProfile: undefined }, undefined, { apparmor: false, selinux: false }, false, debug);
   t.same([init.cpuAffinityInitial, init.cpuAffinityFinal], [undefined, undefined], 'not applicable to the container init');
   t.match(debug, [/exec only/]);
-  const exec = planLinuxProcess(p, undefined, { apparmor: true }, true);
+  const exec = planLinuxProcess(p, undefined, { apparmor: true, selinux: false }, true);
   t.same([exec.cpuAffinityInitial?.[0], exec.cpuAffinityFinal?.[0], exec.apparmorProfile], [1, 2, 'p']);
-  t.throws(() => planLinuxProcess(p, undefined, { apparmor: false }, true), { pointer: '/process/apparmorProfile', message: /AppArmor is not enabled on this host/ });
-  t.equal(planLinuxProcess({ cwd: '/', apparmorProfile: 'unconfined' }, undefined, { apparmor: false }, false).apparmorProfile, undefined, '"unconfined" is what a host without AppArmor gives anyway');
+  t.throws(() => planLinuxProcess(p, undefined, { apparmor: false, selinux: false }, true), { pointer: '/process/apparmorProfile', message: /AppArmor is not enabled on this host/ });
+  t.equal(planLinuxProcess({ cwd: '/', apparmorProfile: 'unconfined' }, undefined, { apparmor: false, selinux: false }, false).apparmorProfile, undefined, '"unconfined" is what a host without AppArmor gives anyway');
+});
+
+t.test('SELinux: the exec label and the mounts’ context=, where SELinux is enabled; an error where not', async (t) => {
+  const label = 'system_u:system_r:container_t:s0:c1,c2';
+  t.equal(planLinuxProcess({ cwd: '/', selinuxLabel: label }, undefined, { apparmor: false, selinux: true }, false).selinuxLabel, label);
+  t.throws(() => planLinuxProcess({ cwd: '/', selinuxLabel: label }, undefined, { apparmor: false, selinux: false }, false), { pointer: '/process/selinuxLabel', message: /SELinux is not enabled on this host/ });
+  const mountLabel = 'system_u:object_r:container_file_t:s0:c1.c2';
+  t.equal(planMountLabel(mountLabel, { apparmor: false, selinux: true }), `context="${mountLabel}"`);
+  t.equal(planMountLabel(undefined, { apparmor: false, selinux: false }), undefined);
+  t.throws(() => planMountLabel(mountLabel, { apparmor: false, selinux: false }), { pointer: '/linux/mountLabel', message: /SELinux is not enabled on this host/ });
+  t.throws(() => planMountLabel('a,b', { apparmor: false, selinux: true }), { pointer: '/linux/mountLabel', message: /comma/ }, 'a comma would split the mount option');
 });

@@ -41,13 +41,17 @@ void set_cpu_affinity(const struct plan *plan, enum plan_cpu_affinity_stage stag
 		die(STEP_CPU_AFFINITY, errno, "%s", stage == PLAN_CPU_AFFINITY_INITIAL ? "initial" : "final");
 }
 
+/* The SELinux label to attr/exec (libselinux's setexeccon): the next execve runs with it. */
+static void set_selinux_exec(int proc, const char *label)
+{
+	if (procfs_write_file(proc, "self/attr/exec", label, strlen(label)) < 0)
+		die(STEP_SELINUX, errno, "`%s`", label);
+}
+
 /* "exec <profile>" to attr/apparmor/exec (attr/exec before Linux 5.8): the next execve runs under
  * the profile. Through a verified procfs handle: a /proc the config mounted cannot take the write. */
-static void set_apparmor_exec(const char *profile)
+static void set_apparmor_exec(int proc, const char *profile)
 {
-	int proc = procfs_open();
-	if (proc < 0)
-		die(STEP_PROCFS, errno, NULL);
 	char text[4096];
 	int len = snprintf(text, sizeof text, "exec %s", profile);
 	if (len < 0 || (size_t)len >= sizeof text) {
@@ -57,7 +61,6 @@ static void set_apparmor_exec(const char *profile)
 	if (procfs_write_file(proc, "self/attr/apparmor/exec", text, (size_t)len) < 0 &&
 	    (errno != ENOENT || procfs_write_file(proc, "self/attr/exec", text, (size_t)len) < 0))
 		die(STEP_APPARMOR, errno, "`%s`", profile);
-	close(proc);
 }
 
 void set_process_attributes(const struct plan *plan)
@@ -86,6 +89,14 @@ void set_process_attributes(const struct plan *plan)
 		if (syscall(SYS_set_mempolicy, (int)plan->memory_policy_mode, plan->memory_policy_nodes_len ? plan->memory_policy_nodes : NULL, maxnode) < 0)
 			die(STEP_MEMORY_POLICY, errno, "%#x", (unsigned)plan->memory_policy_mode);
 	}
-	if (plan->apparmor_profile)
-		set_apparmor_exec(plan->apparmor_profile);
+	if (plan->apparmor_profile || plan->selinux_label) {
+		int proc = procfs_open();
+		if (proc < 0)
+			die(STEP_PROCFS, errno, NULL);
+		if (plan->apparmor_profile)
+			set_apparmor_exec(proc, plan->apparmor_profile);
+		if (plan->selinux_label)
+			set_selinux_exec(proc, plan->selinux_label);
+		close(proc);
+	}
 }

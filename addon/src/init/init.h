@@ -121,6 +121,7 @@ struct plan {
 	const void *cpu_affinity[2];      /* by enum plan_cpu_affinity_stage; NULL = leave */
 	uint32_t cpu_affinity_len[2];     /* bytes */
 	const char *apparmor_profile;
+	const char *selinux_label;
 };
 
 /* plan.c */

@@ -332,6 +332,8 @@ static int decode_record(uint16_t tag, struct cursor *c, struct plan *plan)
 	}
 	case PLAN_APPARMOR_PROFILE:
 		return take_str(c, &plan->apparmor_profile);
+	case PLAN_SELINUX_LABEL:
+		return take_str(c, &plan->selinux_label);
 	case PLAN_NETNS_SOCKET:
 		plan->netns_socket = 1;
 		return 0;

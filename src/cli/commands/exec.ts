@@ -46,7 +46,7 @@ export const execCommand = defineCommand<ExecArgs>({
     'no-new-privs': { type: 'boolean', default: false, describe: 'set no_new_privs' },
     'preserve-fds': { type: 'number', default: 0, describe: 'pass N extra file descriptors to the process, from fd 3' },
     apparmor: { type: 'string', describe: 'AppArmor profile for the process (overrides the process’s own)' },
-    'process-label': { type: 'string', describe: 'SELinux label (not supported yet)' },
+    'process-label': { type: 'string', describe: 'SELinux label for the process (overrides the process’s own)' },
     cgroup: { type: 'string', describe: "[<controllers>:]<path>: an existing sub-cgroup of the container's to run in (repeatable; cgroup v2: the path only)" },
     'ignore-paused': { type: 'boolean', default: false, describe: 'accepted for runc compatibility' },
   },
@@ -54,9 +54,7 @@ export const execCommand = defineCommand<ExecArgs>({
     if (!Number.isInteger(args.preserveFds) || args.preserveFds < 0 || args.preserveFds > 1000) {
       throw new UsageError(`--preserve-fds: expected a count of file descriptors, got ${args.preserveFds}`);
     }
-    for (const [flag, value] of [['--process-label', args.processLabel]] as const) {
-      if (value !== undefined) throw new UsageError(`${flag} is not supported by tsrunc yet`);
-    }
+
     const rt = await openRuntime(args);
     const command = (args['--'] ?? []).map(String);
     let proc: Process;
@@ -88,6 +86,7 @@ export const execCommand = defineCommand<ExecArgs>({
     }
     // As runc: --apparmor wins over the profile of --process or of the container's process.
     if (args.apparmor !== undefined) proc.apparmorProfile = args.apparmor;
+    if (args.processLabel !== undefined) proc.selinuxLabel = args.processLabel;
     const cgroups = list(args.cgroup);
     const subCgroups = cgroups.length ? await subCgroupsOf(cgroups) : undefined;
     const result = await rt.exec(args.containerId, { process: proc, detach: args.detach, pidFile: args.pidFile, consoleSocket: args.consoleSocket, preserveFds: args.preserveFds, subCgroups });
