@@ -66,22 +66,12 @@ const CAP_NET_ADMIN = 12n;
 /** The order namespaces are joined in: the user namespace first, so the others are joined with its privileges. */
 export const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
 
-/** Fields this build refuses rather than silently ignores (security or behaviour would differ). */
-const UNSUPPORTED: ReadonlyArray<[string, (s: Spec) => unknown, string]> = [
-  ['/linux/intelRdt', (s) => s.linux?.intelRdt, 'config-linux.md#configLinuxIntelRdt'],
-];
 
 
 /** Builds the launch plan for `spec`; throws ConfigError for what cannot be honoured. */
 export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const warnings: string[] = [];
   const debug: string[] = [];
-  for (const [pointer, get, section] of UNSUPPORTED) {
-    const value = get(spec);
-    if (value !== undefined && value !== false && value !== '') {
-      throw new ConfigError('config.json', pointer, 'is not supported by tsrunc yet', section);
-    }
-  }
   const linux = spec.linux ?? {};
   if (!spec.process) throw new ConfigError('config.json', '/process', 'is required', 'config.md#configProcess');
 

@@ -28,6 +28,8 @@ import { OCI_VERSION } from '../version.js';
 import { type ContainerState, type RuntimeContext, toContainerState } from './container.js';
 import { runHooks } from './hooks.js';
 import { writeIdMaps } from './id-map-writer.js';
+import { joinResctrl, prepareResctrl, removeResctrl, type ResctrlMade } from './resctrl.js';
+import { planIntelRdt, resctrlMountpoint } from '../plan/intel-rdt.js';
 import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
@@ -67,6 +69,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   if (badResources) throw new ConfigError('config.json', `/linux/resources${badResources.pointer}`, badResources.message, 'config-linux.md#configLinuxControlGroups');
   const host = detectHost();
   const { cgroupPath, staysIn } = placeCgroup(ctx, spec, id, host);
+  const intelRdt = spec.linux?.intelRdt ? planIntelRdt(spec.linux.intelRdt, id, resctrlMountpoint(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) : undefined;
   const plan = buildLaunchPlan(spec, {
     bundle,
     rootfs,
@@ -98,6 +101,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   let syncFd: number | undefined;
   let consoleFd: number | undefined;
   let cgroups: CgroupManager | undefined;
+  let resctrlMade: ResctrlMade | undefined;
   try {
     if (typeof options.consoleSocket === 'string') consoleFd = native().connectUnix(options.consoleSocket);
     native().mkfifo(fifo, 0o622);
@@ -159,6 +163,11 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       } else if (owner !== undefined) cgroups.delegate(owner, delegateFiles(readDelegateList()));
       state.cgroupParents = cgroups.madeParents();
     }
+    if (intelRdt) {
+      // Recorded before the init joins: a failure from here on takes back what was made.
+      state.resctrl = resctrlMade = prepareResctrl(intelRdt);
+      store.write(state);
+    }
     const containerCgroups = cgroups;
     const listenerPath = spec.linux?.seccomp?.listenerPath;
 
@@ -189,6 +198,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
         crashPoint('create:init-recorded');
         log.debug(`init pid ${initPid}`);
         containerCgroups?.addProcess(initPid);
+        if (intelRdt) joinResctrl(intelRdt, initPid);
         crashPoint('create:init-placed');
       },
       handoff,
@@ -208,6 +218,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     children.killAll();
     try {
       cgroups?.destroy({ kill: true });
+      if (resctrlMade) removeResctrl(resctrlMade);
     } catch (cleanup) {
       log.warn(`cleanup after a failed create: ${(cleanup as Error).message}`);
     }

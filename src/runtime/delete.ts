@@ -12,6 +12,7 @@ import { hookStateJson } from '../plan/build.js';
 import { killByPidfd, openInitPidfd, type RuntimeContext } from './container.js';
 import { runHooks } from './hooks.js';
 import { cgroupPathOf, openCgroups } from '../cgroups/manager.js';
+import { removeResctrl } from './resctrl.js';
 import { unmountAddedUnder } from './host-mounts.js';
 import { resolveCgroupPath } from '../cgroups/path.js';
 import { crashPoint } from './faults.js';
@@ -66,6 +67,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, options: Delete
     // As runc: whatever is left in the cgroup (processes outside a pid namespace) goes with it.
     if (remains.cgroupPath) openCgroups(remains.cgroupPath).destroy({ kill: true, parents: remains.cgroupParents ?? [] });
     crashPoint('delete:cgroups-removed');
+    if (state?.resctrl) removeResctrl(state.resctrl);
     if (remains.hostMountsBefore && remains.rootfs) {
       for (const left of unmountAddedUnder(remains.rootfs, remains.hostMountsBefore)) ctx.log.warn(`could not unmount ${left}`);
     }

@@ -13,6 +13,8 @@ import { primeCgroupMigration } from '../cgroups/manager.js';
 import { encodePlan } from '../plan/encode.js';
 import { buildExecPlan } from '../plan/exec.js';
 import { apparmorEnabled, selinuxEnabled } from '../plan/host.js';
+import { planIntelRdt, resctrlMountpoint } from '../plan/intel-rdt.js';
+import { joinResctrl } from './resctrl.js';
 import { readCapabilityHost } from '../plan/process.js';
 import type { Process } from '../spec/generated/config.js';
 import { deriveStatus } from '../state/status.js';
@@ -93,6 +95,9 @@ export async function execProcess(ctx: RuntimeContext, id: string, options: Exec
       pid = p;
       // A rootless container without a cgroup of its own has none to join (as runc).
       if (state.cgroupPath) joinCgroups(p, state.pid, options.subCgroups);
+      // As runc: every process of the container is in its resctrl group.
+      const rdt = state.config.linux?.intelRdt;
+      if (rdt) joinResctrl(planIntelRdt(rdt, id, resctrlMountpoint(fs.readFileSync('/proc/self/mountinfo', 'utf8')))!, p);
     };
     runHandshake('exec', syncFd, spawned.pid, plan, children, () => {}, onPid, (fd) => {
       // As runc: the container's state is `running`, its pid the init's; the process is this one.

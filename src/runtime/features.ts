@@ -60,7 +60,6 @@ export function detectFeaturesHost(): FeaturesHost {
 }
 
 export function features(host: FeaturesHost = detectFeaturesHost()): Features {
-  const disabled = { enabled: false };
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION,
@@ -87,7 +86,8 @@ export function features(host: FeaturesHost = detectFeaturesHost()): Features {
       apparmor: { enabled: true },
       // As apparmor: labels are applied where the host runs SELinux, refused where it does not.
       selinux: { enabled: true },
-      intelRdt: disabled,
+      // Applied where the host mounts resctrl (refused where it does not).
+      intelRdt: { enabled: true, schemata: true, monitoring: true },
       // Recognised and applied (bind mounts, a runtime that may write id maps); "irrespective of the
       // availability of the features on the host" (features-linux.md).
       mountExtensions: { idmap: { enabled: true } },

@@ -44,6 +44,8 @@ export interface StoredState {
    * create. Every other mount there is the container's, and delete removes it.
    */
   hostMountsBefore?: number[];
+  /** The resctrl groups create made for linux.intelRdt: delete removes them. */
+  resctrl?: { group?: string; monGroup?: string };
   /** linux.seccomp as create compiled it (base64 cBPF, seccomp(2) flags): exec loads the same filter. */
   seccomp?: { program: string; flags: number };
 }

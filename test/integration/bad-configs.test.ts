@@ -47,7 +47,7 @@ const configCases: Array<[string, (s: Spec) => void, RegExp]> = [
   ['hostname without a uts namespace', (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts')), /^tsrunc: config\.json: \/hostname: .+ \(config\.md#configHostname\)/m],
   ['no mount namespace, with masked paths', (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount')), /^tsrunc: config\.json: \/linux\/maskedPaths: masking paths needs a mount namespace/m],
   ['a host sysctl', (s) => (s.linux!.sysctl = { 'vm.swappiness': '0' }), /^tsrunc: config\.json: \/linux\/sysctl\/vm\.swappiness: /m],
-  ['intelRdt (not supported yet)', (s) => (s.linux!.intelRdt = { closID: 'x' }), /^tsrunc: config\.json: \/linux\/intelRdt: is not supported by tsrunc yet/m],
+  ['intelRdt on a host without resctrl', (s) => (s.linux!.intelRdt = { closID: 'x' }), /^tsrunc: config\.json: \/linux\/intelRdt: no resctrl filesystem is mounted in the runtime's mount namespace/m],
   ['a personality flag', (s) => (s.linux!.personality = { domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE'] }), /^tsrunc: config\.json: \/linux\/personality\/flags\/0: .+ \(config-linux\.md#configLinuxPersonality\)/m],
   ['a deadline scheduler out of order', (s) => (s.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 5000, deadline: 100 }), /^tsrunc: config\.json: \/process\/scheduler\/deadline: .+ \(config\.md#configLinuxProcess\)/m],
 ];
