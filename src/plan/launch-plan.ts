@@ -53,8 +53,11 @@ export interface PlannedMount {
   fstype: string;
   /** Filesystem-specific options (mount(2) data), '' for none. */
   data: string;
-  /** With MOUNT_OPT_IDMAP: the mount's uid_map and gid_map text (user_namespaces(7) lines). */
-  idmap?: { uidMap: string; gidMap: string };
+  /**
+   * With MOUNT_OPT_IDMAP: the mount's uid_map and gid_map text (user_namespaces(7) lines), and its
+   * JSON pointer (what the kernel refuses here is the config's mount's).
+   */
+  idmap?: { uidMap: string; gidMap: string; pointer: string };
 }
 
 export interface PlannedDevice {

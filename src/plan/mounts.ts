@@ -273,7 +273,7 @@ export function planMounts(mounts: readonly MountEntry[], ctx: MountContext): Pl
         ...base,
         kind: MountKind.Bind,
         options: (kind === 'file' ? MOUNT_OPT_FILE : 0) | (located.inRoot ? MOUNT_OPT_SOURCE_IN_ROOT : 0) | (idmap ? MOUNT_OPT_IDMAP | (idmap.recursive ? MOUNT_OPT_IDMAP_RECURSIVE : 0) : 0),
-        ...(idmap ? { idmap: { uidMap: idmap.uidMap, gidMap: idmap.gidMap } } : {}),
+        ...(idmap ? { idmap: { uidMap: idmap.uidMap, gidMap: idmap.gidMap, pointer } } : {}),
         flags: opts.flags,
         source: located.path,
         fstype: '',

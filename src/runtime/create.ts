@@ -379,7 +379,7 @@ export function runHandshake(
       case SyncType.READY:
         return;
       case SyncType.ERROR:
-        throw initStepError(msg);
+        throw initStepError(msg, plan);
       default:
         throw new TsruncError(`init sent an unexpected message (type ${msg.type})`);
     }

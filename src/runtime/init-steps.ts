@@ -3,6 +3,7 @@
  * the container's init reads like `mount `proc` on `/proc`: Operation not permitted (EPERM)`.
  * test/unit/init-steps.test.ts parses sync.h and fails when the two drift apart.
  */
+import type { LaunchPlan } from '../plan/launch-plan.js';
 import { HookError, SyscallError, TsruncError } from '../errors.js';
 import type { SyncMessage } from '../native.js';
 
@@ -82,12 +83,13 @@ export const initSteps: Record<number, { name: string; operation: string }> = {
 const STEP_LOOKUP_EXEC = 37;
 const STEP_HOOK = 41;
 const STEP_SCHEDULER = 46;
+const STEP_IDMAP = 54;
 const EPERM = 1;
 const ENOENT = 2;
 const ETIMEDOUT = 110;
 
 /** Turns a SYNC_ERROR message from the init into the error the user sees. */
-export function initStepError(msg: SyncMessage): TsruncError {
+export function initStepError(msg: SyncMessage, plan?: Pick<LaunchPlan, 'mounts'>): TsruncError {
   // A hook that ran and failed has a status, not an errno: `createContainer hook #0 `/x`: exit status 3`.
   if (msg.step === STEP_HOOK && msg.err === 0) return new HookError(`${msg.text}: exit status ${msg.value}`);
   if (msg.step === STEP_HOOK && msg.err === ETIMEDOUT) return new HookError(`${msg.text}: timed out`);
@@ -96,6 +98,9 @@ export function initStepError(msg: SyncMessage): TsruncError {
   // Not a failed call but something the init found wrong: the text says what.
   if (msg.err === 0) return new TsruncError(`${step.operation} ${msg.text}`);
   const err = new SyscallError(step.operation, msg.text, msg.err);
+  // An idmapped mount the kernel refused (its filesystem cannot be idmapped): the config's mount.
+  const idmapped = msg.step === STEP_IDMAP ? plan?.mounts.find((m) => m.idmap && msg.text.startsWith(`\`${m.destination}\``)) : undefined;
+  if (idmapped) err.message = `config.json: ${idmapped.idmap!.pointer}: ${err.message}`;
   if (msg.step === STEP_SCHEDULER && msg.err === EPERM && (msg.text === '1' || msg.text === '2')) {
     // SCHED_FIFO/SCHED_RR in a cpu cgroup with no real-time budget (CONFIG_RT_GROUP_SCHED).
     err.message += ': a real-time policy needs CAP_SYS_NICE and, where the kernel groups real-time tasks, real-time runtime in the container\'s cpu cgroup (linux.resources.cpu.realtimeRuntime)';

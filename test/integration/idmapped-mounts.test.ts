@@ -66,3 +66,13 @@ t.test('refused with the mount’s pointer: not a bind, one mapping without the 
     t.same(containersIn(root), [], 'nothing left');
   }
 });
+
+t.test('a filesystem the kernel will not idmap (sysfs): the init’s error names the config’s mount, nothing left', async (t) => {
+  const root = stateRoot(t);
+  const map = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const bundle = makeBundle(t, (s) => s.mounts!.push({ destination: '/idm', type: 'bind', source: '/sys/kernel', options: ['bind', 'idmap'], uidMappings: map, gidMappings: map }));
+  const r = tsrunc(root, ['create', '--bundle', bundle, uniqueId('idmap-sysfs')]);
+  t.not(r.status, 0);
+  t.match(r.stderr, /config\.json: \/mounts\/\d+: make the idmapped mount `\/idm`: idmap `\/sys\/kernel` \(its filesystem may not support idmapped mounts\): .*\(E[A-Z]+\)/, r.stderr.trim());
+  t.same(containersIn(root), [], 'nothing left');
+});
