@@ -44,12 +44,7 @@ export function detectHost(): HostInfo {
         return [type, `${st.dev}:${st.ino}`];
       }),
     ),
-    idMapWriter: {
-      euid: process.geteuid?.() ?? 0,
-      egid: process.getegid?.() ?? 0,
-      privileged: canSetIds(capabilities.effective),
-      helpers: findIdMapHelpers(existsSync),
-    },
+    idMapWriter: idMapWriter(canSetIds(capabilities.effective)),
     apparmor: apparmorEnabled(),
     selinux: selinuxEnabled(),
   };
@@ -67,4 +62,9 @@ export function apparmorEnabled(): boolean {
 /** SELinux is enabled (libselinux's test: selinuxfs is mounted). */
 export function selinuxEnabled(): boolean {
   return existsSync('/sys/fs/selinux/enforce');
+}
+
+/** Who writes id maps; the setuid helpers are looked for only by a runtime that cannot write them itself. */
+function idMapWriter(privileged: boolean): Writer {
+  return { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, privileged, helpers: privileged ? {} : findIdMapHelpers(existsSync) };
 }

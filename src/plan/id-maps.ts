@@ -78,6 +78,11 @@ export function findIdMapHelpers(exists: (p: string) => boolean): IdMapHelpers {
   return { newuidmap: find('newuidmap'), newgidmap: find('newgidmap') };
 }
 
+/** Mappings as uid_map/gid_map text (user_namespaces(7): "containerID hostID size" lines). */
+export function idMapText(mappings: readonly IdMapping[]): string {
+  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
 /** A new user namespace's maps and who writes them. */
 export interface UserNamespaceMaps {
   uid: IdMapping[];

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { CgroupLayout } from '../cgroups/detect.js';
 import { MountKind, MOUNT_OPT_FILE, MOUNT_OPT_IDMAP, MOUNT_OPT_IDMAP_RECURSIVE, MOUNT_OPT_SOURCE_IN_ROOT, MOUNT_OPT_SYSFS_FALLBACK, MOUNT_OPT_TMPCOPYUP, type PlannedMount, type PlannedSymlink } from './launch-plan.js';
 import { MOUNT_ATTR, MS } from './linux.js';
+import { type IdMapping, idMapText } from './id-maps.js';
 
 /** One entry of config.json `mounts`, as far as Linux uses it. */
 export interface MountEntry {
@@ -18,11 +19,6 @@ export interface MountEntry {
   gidMappings?: IdMapping[];
 }
 
-interface IdMapping {
-  containerID: number;
-  hostID: number;
-  size: number;
-}
 
 const SECTION = 'config.md#configMounts';
 
@@ -350,8 +346,6 @@ function planCgroupMount(
   }
   return out;
 }
-
-const idMapText = (mappings: readonly IdMapping[]) => mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 
 /**
  * The idmapping of a mount (config.md "POSIX-platform Mounts" and the idmap/ridmap options): its

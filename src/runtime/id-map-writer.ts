@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TsruncError } from '../errors.js';
 import { native } from '../native.js';
-import type { IdMapping, UserNamespaceMaps } from '../plan/id-maps.js';
+import { type IdMapping, idMapText, type UserNamespaceMaps } from '../plan/id-maps.js';
 
 /** The argv of newuidmap/newgidmap for `pid`: pid then each containerID hostID size. */
 export function helperArgs(pid: number, mappings: readonly IdMapping[]): string[] {
@@ -15,7 +15,6 @@ export function helperArgs(pid: number, mappings: readonly IdMapping[]): string[
 
 /** Writes the maps of process `pid`'s new user namespace as the plan says. */
 export function writeIdMaps(pid: number, { uid, gid, writers }: UserNamespaceMaps): void {
-  const text = (mappings: readonly IdMapping[]) => mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
   const direct = (file: string, data: string) => native().writeProcFile(pid, file, data);
   const helper = (bin: string, field: string, mappings: readonly IdMapping[]) => {
     const r = spawnSync(bin, helperArgs(pid, mappings), { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,8 +24,8 @@ export function writeIdMaps(pid: number, { uid, gid, writers }: UserNamespaceMap
     }
   };
   if (writers.uidHelper) helper(writers.uidHelper, 'linux.uidMappings', uid);
-  else direct('uid_map', text(uid));
+  else direct('uid_map', idMapText(uid));
   if (writers.denySetgroups) direct('setgroups', 'deny');
   if (writers.gidHelper) helper(writers.gidHelper, 'linux.gidMappings', gid);
-  else direct('gid_map', text(gid));
+  else direct('gid_map', idMapText(gid));
 }

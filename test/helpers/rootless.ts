@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoPath } from './repo.js';
+import { busyboxRootfs } from './cli.js';
+import type { Spec } from '../../src/spec/generated/config.js';
 
 export const ROOTLESS_USER = 'tsrunc-rootless';
 
@@ -137,4 +139,51 @@ export function userScratch(user: RootlessUser, prefix: string): { dir: string; 
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface RootlessWorkspace {
+  user: RootlessUser;
+  /** The runtime binary the user can run. */
+  runtime: string;
+  /** A directory of the user's, and its own copy of the busybox rootfs in it. */
+  dir: string;
+  rootfs: string;
+  cleanup(): void;
+}
+
+/** The user, a runtime it can run, and a scratch directory with its own rootfs (the checkout may be out of its reach). */
+export function rootlessWorkspace(prefix: string): RootlessWorkspace {
+  const user = rootlessUser();
+  const runtime = runtimeForUser(user);
+  const scratch = userScratch(user, prefix);
+  const rootfs = path.join(scratch.dir, 'rootfs');
+  fs.cpSync(busyboxRootfs, rootfs, { recursive: true, verbatimSymlinks: true });
+  spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, rootfs]);
+  return {
+    user,
+    runtime: runtime.binary,
+    dir: scratch.dir,
+    rootfs,
+    cleanup: () => {
+      scratch.cleanup();
+      runtime.cleanup();
+    },
+  };
+}
+
+let bundles = 0;
+
+/** A bundle of the user's in `ws`: `tsrunc spec --rootless` as the user wrote it, no terminal, changed by `mutate`. */
+export function rootlessBundle(ws: RootlessWorkspace, mutate: (s: Spec) => void = () => {}): string {
+  const dir = path.join(ws.dir, `bundle-${++bundles}`);
+  fs.mkdirSync(dir);
+  fs.chownSync(dir, ws.user.uid, ws.user.gid);
+  const made = asUser(ws.user, ws.runtime, ['spec', '--rootless', '--bundle', dir]);
+  if (made.status !== 0) throw new Error(`spec --rootless: ${made.stderr}`);
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Spec;
+  spec.root = { path: ws.rootfs, readonly: true };
+  spec.process!.terminal = false;
+  mutate(spec);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
 }

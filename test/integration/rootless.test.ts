@@ -6,22 +6,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { busyboxRootfs, waitFor } from '../helpers/cli.js';
-import { asUser, type Result, rootlessSkipReason, rootlessUser, runtimeForUser, userEnv, userScratch } from '../helpers/rootless.js';
+import { waitFor } from '../helpers/cli.js';
+import { asUser, type Result, rootlessBundle, rootlessSkipReason, rootlessWorkspace, userEnv } from '../helpers/rootless.js';
 import type { Spec } from '../../src/spec/generated/config.js';
 
 const skip = rootlessSkipReason();
 if (skip) t.plan(0, skip);
 
-const user = rootlessUser();
-const runtime = runtimeForUser(user);
-t.teardown(runtime.cleanup);
-const scratch = userScratch(user, 'tsrunc-rootless-');
-t.teardown(scratch.cleanup);
-// The user's own copy of the rootfs: the repository may be where the user cannot read.
-const rootfs = path.join(scratch.dir, 'rootfs');
-fs.cpSync(busyboxRootfs, rootfs, { recursive: true, verbatimSymlinks: true });
-spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, rootfs]);
+const ws = rootlessWorkspace('tsrunc-rootless-');
+t.teardown(ws.cleanup);
+const { user } = ws;
+const runtime = { binary: ws.runtime };
+const scratch = { dir: ws.dir };
 
 /** tsrunc as the user, with the user's login environment (no --root unless given). */
 function tsrunc(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Result {
@@ -29,21 +25,10 @@ function tsrunc(args: string[], options: { env?: NodeJS.ProcessEnv; input?: stri
 }
 
 const stateDir = path.join(user.runtimeDir, 'tsrunc');
-let counter = 0;
-
-/** A bundle of the user's: `tsrunc spec --rootless` as the user wrote it, changed by `mutate`. */
+/** A bundle of the user's (rootlessBundle), deleted with its container at teardown. */
 function bundle(t: Test, mutate: (s: Spec) => void = () => {}): { dir: string; id: string } {
-  const dir = path.join(scratch.dir, `bundle-${++counter}`);
-  fs.mkdirSync(dir);
-  fs.chownSync(dir, user.uid, user.gid);
-  const made = asUser(user, runtime.binary, ['spec', '--rootless', '--bundle', dir]);
-  if (made.status !== 0) throw new Error(`spec --rootless: ${made.stderr}`);
-  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Spec;
-  spec.root = { path: rootfs, readonly: true };
-  spec.process!.terminal = false;
-  mutate(spec);
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
-  const id = `rl${process.pid}-${counter}`;
+  const dir = rootlessBundle(ws, mutate);
+  const id = `rl${process.pid}-${path.basename(dir)}`;
   t.teardown(() => {
     tsrunc(['delete', '--force', id]);
     fs.rmSync(dir, { recursive: true, force: true });

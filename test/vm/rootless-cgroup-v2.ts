@@ -8,21 +8,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { busyboxRootfs } from '../helpers/cli.js';
-import { asUser, type Result, rootlessSkipReason, rootlessUser, runtimeForUser, userScratch } from '../helpers/rootless.js';
+import { asUser, type Result, rootlessBundle, rootlessSkipReason, rootlessWorkspace } from '../helpers/rootless.js';
 import type { Spec } from '../../src/spec/generated/config.js';
 
 t.test('rootless in a delegated cgroup v2 subtree', async (t) => {
   const skip = rootlessSkipReason();
   if (skip) return t.fail(`the rootless cgroup v2 tests cannot run: ${skip}`);
-  const user = rootlessUser();
-  const runtime = runtimeForUser(user);
-  t.teardown(runtime.cleanup);
-  const scratch = userScratch(user, 'tsrunc-rootless-v2-');
-  t.teardown(scratch.cleanup);
-  const rootfs = path.join(scratch.dir, 'rootfs');
-  fs.cpSync(busyboxRootfs, rootfs, { recursive: true, verbatimSymlinks: true });
-  spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, rootfs]);
+  const ws = rootlessWorkspace('tsrunc-rootless-v2-');
+  t.teardown(ws.cleanup);
+  const { user } = ws;
 
   // The delegation: <root>/rootless-<pid> and its delegate files the user's; the user's processes
   // in its leaf `session` (the no-internal-processes rule keeps the subtree's root empty).
@@ -47,23 +41,13 @@ t.test('rootless in a delegated cgroup v2 subtree', async (t) => {
         // gone already
       }
     }
-    for (const d of dirs) spawnSync("rmdir", [d]);
+    for (const d of dirs) spawnSync('rmdir', [d]);
   });
 
-  const tsrunc = (args: string[]): Result => asUser(user, runtime.binary, args, { cgroup: session, timeout: 300_000 });
-  let counter = 0;
+  const tsrunc = (args: string[]): Result => asUser(user, ws.runtime, args, { cgroup: session, timeout: 300_000 });
   const bundle = (t: Test, mutate: (s: Spec) => void): { dir: string; id: string } => {
-    const dir = path.join(scratch.dir, `bundle-${++counter}`);
-    fs.mkdirSync(dir);
-    fs.chownSync(dir, user.uid, user.gid);
-    const made = asUser(user, runtime.binary, ['spec', '--rootless', '--bundle', dir]);
-    if (made.status !== 0) throw new Error(`spec --rootless: ${made.stderr}`);
-    const spec = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Spec;
-    spec.root = { path: rootfs, readonly: true };
-    spec.process!.terminal = false;
-    mutate(spec);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
-    const id = `rlv2-${process.pid}-${counter}`;
+    const dir = rootlessBundle(ws, mutate);
+    const id = `rlv2-${process.pid}-${path.basename(dir)}`;
     t.teardown(() => tsrunc(['delete', '--force', id]));
     return { dir, id };
   };
