@@ -216,11 +216,13 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     return toContainerState(state, 'created');
   } catch (e) {
     children.killAll();
-    try {
-      cgroups?.destroy({ kill: true });
-      if (resctrlMade) removeResctrl(resctrlMade);
-    } catch (cleanup) {
-      log.warn(`cleanup after a failed create: ${(cleanup as Error).message}`);
+    // Each undone on its own: a cgroup that will not go must not keep the resctrl group.
+    for (const undo of [() => cgroups?.destroy({ kill: true }), () => resctrlMade && removeResctrl(resctrlMade)]) {
+      try {
+        undo();
+      } catch (cleanup) {
+        log.warn(`cleanup after a failed create: ${(cleanup as Error).message}`);
+      }
     }
     if (hostMountsBefore) {
       for (const left of unmountAddedUnder(rootfs, hostMountsBefore)) log.warn(`cleanup after a failed create: could not unmount ${left}`);
