@@ -65,6 +65,19 @@ function read(file: string): string {
   }
 }
 
+/** This process's open fds, each as `fd -> target`: what a changed count names in a failure. */
+export function openFds(): string[] {
+  const fds: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      fds.push(`${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`);
+    } catch {
+      // the fd readdir itself used, closed since
+    }
+  }
+  return fds;
+}
+
 export function sampleLeaks(owned: Owned): LeakSample {
   let zombies = 0;
   let processes = 0;
