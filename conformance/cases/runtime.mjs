@@ -197,6 +197,7 @@ export const cases = [
       // A runtime may already refuse at create (the container could never start).
       if (failed(c)) return;
       expect(failed(await w.run(['start', id])), 'start is an error');
+      expect((await w.state(id))?.status === 'created', 'and the container is still created');
     },
   },
   {

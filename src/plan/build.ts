@@ -73,7 +73,6 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const warnings: string[] = [];
   const debug: string[] = [];
   const linux = spec.linux ?? {};
-  if (!spec.process) throw new ConfigError('config.json', '/process', 'is required', 'config.md#configProcess');
 
   const ns = planNamespaces(linux.namespaces ?? []);
   const inUserNs = ns.has('user') || options.host.inUserNamespace;
@@ -124,7 +123,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   return {
     joins: ns.joins,
     newNamespaces: ns.newFlags,
-    userNamespaceMaps: ns.created('user') ? userNamespaceMaps(linux.uidMappings ?? [], linux.gidMappings ?? [], spec.process.user?.additionalGids ?? [], options.host.idMapWriter) : undefined,
+    userNamespaceMaps: ns.created('user') ? userNamespaceMaps(linux.uidMappings ?? [], linux.gidMappings ?? [], spec.process?.user?.additionalGids ?? [], options.host.idMapWriter) : undefined,
     timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
     netDevices: planNetDevices(linux.netDevices, {
       networkNamespace: ns.created('network') ? 'new' : ns.has('network') ? 'joined' : 'none',
@@ -147,10 +146,12 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     execFifo: options.execFifo,
     ...planHooks(spec, options),
     preserveFds: options.preserveFds ?? 0,
-    terminal: spec.process.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
-    process: planProcess(spec.process, options.host.capabilities, warnings),
-    linuxProcess: planLinuxProcess(spec.process, spec.linux, options.host, false, debug),
-    seccomp: seccompForProcess(seccomp, spec.process.noNewPrivileges ?? false),
+    terminal: spec.process?.terminal ? { rows: spec.process.consoleSize?.height ?? 0, cols: spec.process.consoleSize?.width ?? 0 } : undefined,
+    process: spec.process && planProcess(spec.process, options.host.capabilities, warnings),
+    // linux.personality and linux.memoryPolicy are checked even without a process (exec uses them).
+    linuxProcess: planLinuxProcess(spec.process ?? { args: [], cwd: '/' }, spec.linux, options.host, false, debug),
+    // Without a process the filter is only kept for exec (create stores it); the init loads none.
+    seccomp: seccompForProcess(seccomp, spec.process?.noNewPrivileges ?? false),
     warnings,
     debug,
   };

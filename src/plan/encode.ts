@@ -3,7 +3,7 @@
  *
  * Record order is execution order on the C side, so the order here is part of the contract.
  */
-import type { LaunchPlan } from './launch-plan.js';
+import type { LaunchPlan, PlannedProcess } from './launch-plan.js';
 
 export const PLAN_MAGIC = 0x50525354;
 export const PLAN_VERSION = 1;
@@ -118,6 +118,22 @@ const i32 = (n: number): Field => ({ i32: n });
 const u64 = (n: bigint): Field => ({ u64: n });
 const str = (s: string): Field => ({ str: s });
 
+/** What the init is given for a config.json without a process: nothing to apply, nothing to exec. */
+const NO_PROCESS: PlannedProcess = {
+  args: [],
+  env: [],
+  cwd: '/',
+  execPath: '',
+  uid: 0,
+  gid: 0,
+  additionalGids: [],
+  umask: undefined,
+  rlimits: [],
+  capabilities: undefined,
+  noNewPrivileges: false,
+  oomScoreAdj: undefined,
+};
+
 /** Encodes a plan for the init helper (addon/src/plan.h). */
 export function encodePlan(plan: LaunchPlan): Buffer {
   const w = new PlanWriter();
@@ -169,7 +185,8 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (plan.domainname !== undefined) w.record(PlanTag.DOMAINNAME, str(plan.domainname));
   for (const [key, value] of plan.sysctl) w.record(PlanTag.SYSCTL, str(key), str(value));
 
-  const p = plan.process;
+  // Without a process: root in "/", no ARG record (the init holds the namespaces at the gate).
+  const p = plan.process ?? NO_PROCESS;
   for (const r of p.rlimits) w.record(PlanTag.RLIMIT, u32(r.resource), u64(r.soft), u64(r.hard));
   if (p.oomScoreAdj !== undefined) w.record(PlanTag.OOM_SCORE_ADJ, i32(p.oomScoreAdj));
   w.record(
@@ -197,7 +214,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (l.cpuAffinityFinal) w.record(PlanTag.CPU_AFFINITY, u32(CpuAffinityStage.Final), { bytes: l.cpuAffinityFinal });
   if (l.apparmorProfile !== undefined) w.record(PlanTag.APPARMOR_PROFILE, str(l.apparmorProfile));
   if (l.selinuxLabel !== undefined) w.record(PlanTag.SELINUX_LABEL, str(l.selinuxLabel));
-  if (plan.seccomp) w.record(PlanTag.SECCOMP, u32(plan.seccomp.flags), u32(plan.seccomp.stage), { bytes: plan.seccomp.program });
+  if (plan.seccomp && plan.process) w.record(PlanTag.SECCOMP, u32(plan.seccomp.flags), u32(plan.seccomp.stage), { bytes: plan.seccomp.program });
   for (const a of p.args) w.record(PlanTag.ARG, str(a));
   for (const e of p.env) w.record(PlanTag.ENV, str(e));
   w.record(PlanTag.CWD, str(p.cwd));

@@ -181,7 +181,11 @@ export interface LaunchPlan {
   /** process.terminal: a new pty (0 0 leaves its size alone). */
   terminal: { rows: number; cols: number } | undefined;
 
-  process: PlannedProcess;
+  /**
+   * The container's process; undefined when config.json has none (config.md: REQUIRED only at
+   * start): the init then holds the namespaces at the gate and nothing of a process is applied.
+   */
+  process: PlannedProcess | undefined;
   /** Scheduler, I/O priority, personality, memory policy, CPU affinity, AppArmor profile (./process-linux.ts). */
   linuxProcess: PlannedLinuxProcess;
   /** linux.seccomp compiled; loaded by the init (see {@link SeccompStage}). */

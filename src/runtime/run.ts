@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { TsruncError } from '../errors.js';
+import { ConfigError, TsruncError } from '../errors.js';
 import type { Spec } from '../spec/generated/config.js';
 import { native } from '../native.js';
 import { openInitPidfd, type RuntimeContext } from './container.js';
@@ -38,8 +38,11 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 /** Runs container `id` to completion and deletes it; resolves with its exit status. */
 export async function runContainer(ctx: RuntimeContext, id: string, options: RunOptions = {}): Promise<RunResult> {
   if (options.subreaper) native().setChildSubreaper();
+  const proc = peekProcess(options.bundle);
+  // Refused before create: a container that cannot start is never made (start would refuse it).
+  if (proc === null) throw new ConfigError('config.json', '/process', 'is required to run a container (config.md: REQUIRED when start is called)', 'config.md#configProcess');
   // A terminal and nobody to hand it to: we receive the pty master ourselves and attach our stdio.
-  const attach = options.consoleSocket === undefined && configWantsTerminal(options.bundle);
+  const attach = options.consoleSocket === undefined && proc?.terminal === true;
   const pair = attach ? native().socketPair() : undefined;
   let stored;
   try {
@@ -75,14 +78,18 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
   }
 }
 
-/** process.terminal of the bundle's config (read again cheaply; create validates it fully). */
-function configWantsTerminal(bundle: string | undefined): boolean {
+/**
+ * The bundle's process (read cheaply; create validates it fully): null when config.json has none,
+ * undefined when it cannot be read, which create then reports.
+ */
+function peekProcess(bundle: string | undefined): Spec['process'] | null {
+  let spec: Spec;
   try {
-    const spec = JSON.parse(fs.readFileSync(path.join(bundle ?? process.cwd(), 'config.json'), 'utf8')) as Spec;
-    return spec.process?.terminal === true;
+    spec = JSON.parse(fs.readFileSync(path.join(bundle ?? process.cwd(), 'config.json'), 'utf8')) as Spec;
   } catch {
-    return false; // create reports the problem
+    return undefined;
   }
+  return spec && typeof spec === 'object' ? (spec.process ?? null) : undefined;
 }
 
 /**

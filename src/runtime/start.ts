@@ -23,6 +23,8 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
     const state = store.read(id);
     const fifo = store.fifoPath(id);
     assertTransition('start', deriveStatus(state, fifo), id);
+    // runtime.md Start: an error if process was not set, and the container stays `created`.
+    if (!state!.config.process) throw new StateError('cannot start a container whose config.json has no process (config.md#configProcess: REQUIRED when start is called); exec can still enter it');
     crashPoint('start:locked');
     const pidfd = openInitPidfd(state!);
     if (pidfd === undefined) throw new StateError('cannot start a container that has stopped');

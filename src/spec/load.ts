@@ -187,12 +187,13 @@ export function checkSpec(spec: Spec, bundle: string): void {
   }
   if (!rootStat!.isDirectory()) fail('/root/path', `${rootAbs} is not a directory`, 'config.md#configRoot');
 
+  // config.md: process is REQUIRED only when start is called. Without one, create makes a
+  // container that exec can enter and start refuses (runtime.md Start), which runc does not allow.
   const proc = spec.process;
-  if (!proc) fail('/process', 'is required to create a container', 'config.md#configProcess');
-  if (!proc!.args || proc!.args.length === 0) fail('/process/args', 'must be a non-empty array', 'config.md#configProcess');
-  if (!proc!.cwd.startsWith('/')) fail('/process/cwd', 'must be an absolute path', 'config.md#configProcess');
+  if (proc && (!proc.args || proc.args.length === 0)) fail('/process/args', 'must be a non-empty array', 'config.md#configProcess');
+  if (proc && !proc.cwd.startsWith('/')) fail('/process/cwd', 'must be an absolute path', 'config.md#configProcess');
   const seenRlimits = new Set<string>();
-  (proc!.rlimits ?? []).forEach((r, i) => {
+  (proc?.rlimits ?? []).forEach((r, i) => {
     if (!RLIMITS.has(r.type)) fail(`/process/rlimits/${i}/type`, `${r.type} is not a Linux resource limit (getrlimit(2))`, 'config.md#configPOSIXProcess');
     if (seenRlimits.has(r.type)) fail(`/process/rlimits/${i}`, `duplicate ${r.type}`, 'config.md#configPOSIXProcess');
     if (r.soft > r.hard) fail(`/process/rlimits/${i}/soft`, `must not exceed hard (${r.hard})`, 'config.md#configPOSIXProcess');

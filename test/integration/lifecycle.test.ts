@@ -93,6 +93,40 @@ t.test('a killed created container reads as stopped', async (t) => {
   t.equal(tsrunc(root, ['delete', id]).status, 0);
 });
 
+t.test('a config.json without a process: created, entered by exec, refused by start with no effect, deleted', async (t) => {
+  // config.md: process is REQUIRED only when start is called; runtime.md Start: start MUST
+  // generate an error if process was not set. runc refuses such a config at create.
+  const root = stateRoot(t);
+  const bundle = makeBundle(t, (s) => {
+    delete s.process;
+    s.hostname = 'noproc';
+  });
+  const id = uniqueId('noproc');
+  const created = tsrunc(root, ['create', '--bundle', bundle, id]);
+  t.equal(created.status, 0, created.stderr);
+  const state = () => JSON.parse(tsrunc(root, ['state', id]).stdout) as { status: string; pid: number };
+  const { pid } = state();
+  t.match(state(), { status: 'created' });
+  const exec = tsrunc(root, ['exec', id, 'hostname']);
+  t.equal(exec.status, 0, exec.stderr);
+  t.equal(exec.stdout, 'noproc\n', 'exec enters the container the init holds');
+  const started = tsrunc(root, ['start', id]);
+  t.equal(started.status, 1);
+  t.match(started.stderr, /no process \(config\.md#configProcess/);
+  t.match(state(), { status: 'created', pid }, 'start had no effect: the same init still waits');
+  t.ok(alive(pid));
+  const deleted = tsrunc(root, ['delete', '--force', id]);
+  t.equal(deleted.status, 0, deleted.stderr);
+  t.notOk(alive(pid), 'delete ended the init');
+  t.same(fs.readdirSync(root).filter((n) => !n.startsWith('~')), [], 'no state left');
+
+  // run cannot start it either: refused before anything is made.
+  const ran = tsrunc(root, ['run', '--bundle', bundle, uniqueId('noproc-run')]);
+  t.equal(ran.status, 1);
+  t.match(ran.stderr, /config\.json: \/process: is required to run a container/);
+  t.same(fs.readdirSync(root).filter((n) => !n.startsWith('~')), [], 'run left no state');
+});
+
 t.test('no file descriptor of the runtime reaches the container', async (t) => {
   // Only stdio, plus the directory ls itself opens to list /proc/self/fd.
   const r = runScript(t, stateRoot(t), 'ls /proc/self/fd');

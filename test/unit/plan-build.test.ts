@@ -192,7 +192,7 @@ t.test('process: PATH from env, user, rlimits, capabilities', async (t) => {
     }),
     options(),
   );
-  const p = plan.process;
+  const p = plan.process!;
   t.equal(p.execPath, '/a:/b');
   t.same([p.uid, p.gid, p.additionalGids, p.umask], [1000, 100, [5, 6], 0o27]);
   t.same(p.rlimits, [
@@ -202,7 +202,7 @@ t.test('process: PATH from env, user, rlimits, capabilities', async (t) => {
   t.equal(p.capabilities!.bounding, 1n << 5n);
   t.equal(p.capabilities!.ambient, 0n, 'ambient needs inheritable too');
   t.equal(plan.warnings.length, 2, 'an unknown capability and the refused ambient are warnings');
-  t.equal(buildLaunchPlan(baseSpec((s) => delete s.process!.env), options()).process.execPath, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  t.equal(buildLaunchPlan(baseSpec((s) => delete s.process!.env), options()).process!.execPath, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 });
 
 t.test('a capability the runtime itself lacks is a warning and left out, not a failure', async (t) => {
@@ -215,7 +215,7 @@ t.test('a capability the runtime itself lacks is a warning and left out, not a f
     }),
     options({ host }),
   );
-  t.same([plan.process.capabilities!.bounding, plan.process.capabilities!.permitted], [1n << 5n, 1n << 5n]);
+  t.same([plan.process!.capabilities!.bounding, plan.process!.capabilities!.permitted], [1n << 5n, 1n << 5n]);
   t.same(plan.warnings, ["process.capabilities: CAP_SYS_RESOURCE cannot be granted (not in the runtime's own bounding set on this host), ignored"], 'one warning per capability, not per set');
 });
 
@@ -380,4 +380,18 @@ t.test('linux.mountLabel: every tmpfs gets the context= option, where SELinux is
   t.ok(tmpfs.length >= 2 && tmpfs.every((m) => m.data.includes(`context="${label}"`)), 'every tmpfs (/dev, /dev/shm) carries it');
   t.ok(plan.mounts.filter((m) => m.fstype === 'proc').every((m) => !m.data.includes('context=')), 'other filesystems do not');
   t.throws(() => buildLaunchPlan(baseSpec((s) => (s.linux!.mountLabel = label)), options()), { pointer: '/linux/mountLabel', message: /SELinux is not enabled/ }, 'refused where SELinux is not enabled');
+});
+
+t.test('no process (config.md: REQUIRED only at start): a plan without one, the container-wide fields still checked', async (t) => {
+  const plan = buildLaunchPlan(baseSpec((s) => delete s.process), options());
+  t.equal(plan.process, undefined);
+  t.equal(plan.terminal, undefined);
+  t.throws(
+    () => buildLaunchPlan(baseSpec((s) => {
+      delete s.process;
+      s.linux!.personality = { domain: 'LINUX64' as 'LINUX' };
+    }), options()),
+    { message: /\/linux\/personality\/domain/ },
+    'linux.personality is refused at create, not at the first exec',
+  );
 });

@@ -168,3 +168,15 @@ t.test('an encoded plan decodes to its values', async (t) => {
 t.test('a NUL byte in a string is refused, not truncated', async (t) => {
   t.throws(() => encodePlan({ ...plan, hostname: 'a\0b' }), /NUL byte/);
 });
+
+t.test('a plan without a process: root in "/", no ARG and no seccomp for the init (it only holds the namespaces)', async (t) => {
+  const records = decode(encodePlan({ ...plan, process: undefined, terminal: undefined }));
+  const by = (tag: number) => records.filter((r) => r.tag === tag).map((r) => new Reader(r.payload));
+  t.equal(by(PlanTag.ARG).length, 0);
+  t.equal(by(PlanTag.SECCOMP).length, 0, 'the filter is kept for exec, not loaded by the holding init');
+  const [u] = by(PlanTag.USER);
+  t.same([u!.u32(), u!.u32(), u!.u32(), u!.u32()], [0, 0, PLAN_UMASK_UNSET, 0]);
+  t.equal(by(PlanTag.CWD)[0]!.str(), '/');
+  t.same([by(PlanTag.CAPS).length, by(PlanTag.RLIMIT).length, by(PlanTag.OOM_SCORE_ADJ).length, by(PlanTag.NO_NEW_PRIVS).length], [0, 0, 0, 0]);
+  t.ok(by(PlanTag.EXEC_FIFO).length === 1, 'the gate is still there: the container is `created`');
+});

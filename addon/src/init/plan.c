@@ -391,8 +391,9 @@ int plan_read(int fd, struct plan *plan)
 		}
 		c.p += len;
 	}
-	/* Without ROOTFS the plan is an exec into a running container: it has no rootfs or gate. */
-	if (c.p != c.end || (plan->rootfs && !plan->exec_fifo) || !plan->cwd || plan->argc == 0) {
+	/* Without ROOTFS the plan is an exec into a running container: it has no rootfs or gate. A
+	 * container's plan without ARG records is a config.json without a process (hold_without_process). */
+	if (c.p != c.end || (plan->rootfs && !plan->exec_fifo) || !plan->cwd || (plan->argc == 0 && !plan->exec_fifo)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -279,8 +279,54 @@ static int cloexec_from(int from, int fd_dir)
 	return 0;
 }
 
+/*
+ * Reports ready and blocks until `start` opens the gate, whose write end it returns. The gate is
+ * reached through our O_PATH handle: the state directory is not visible from here.
+ */
+static int wait_at_gate(const struct plan *plan, int fifo_fd, int fd_dir)
+{
+	char gate[16];
+	snprintf(gate, sizeof gate, "%d", fifo_fd);
+	int probe = openat(fd_dir, gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (probe >= 0)
+		close(probe);
+	else if (errno != ENXIO) /* ENXIO: no reader yet, which is what we expect */
+		die_path(STEP_OPEN_FIFO, plan->exec_fifo);
+	handle_gate_signals();
+	if (sync_send(SYNC_READY, 0) < 0)
+		die(STEP_SYNC, errno, NULL);
+	close(SYNC_FD);
+
+	int fd;
+	while ((fd = openat(fd_dir, gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	close(fd_dir);
+	if (fd < 0) {
+		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
+		_exit(1);
+	}
+	return fd;
+}
+
+/*
+ * config.json has no process (config.md: it is REQUIRED only when start is called): the init holds
+ * the container's namespaces at the gate as root, for exec, until it is killed. `start` refuses
+ * such a container before it opens the gate; should the gate open anyway, it is refused through
+ * the gate itself, as a startContainer hook's failure is.
+ */
+static void hold_without_process(const struct plan *plan, int fifo_fd)
+{
+	int fd = wait_at_gate(plan, fifo_fd, open_own_fd_dir());
+	static const char refusal[] = "Econfig.json has no process to start";
+	if (write(fd, refusal, sizeof refusal - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int cap_last_cap, mode_t inherited_umask)
 {
+	if (plan->argc == 0)
+		hold_without_process(plan, fifo_fd);
 	int fd_dir = open_own_fd_dir();
 	set_rlimits(plan);
 	set_process_attributes(plan);
@@ -329,27 +375,7 @@ void setup_process(const struct plan *plan, int fifo_fd, int console_slave, int 
 		dprintf(2, "tsrunc: exec `%s`: %s\n", exec_file, strerror(errno));
 		_exit(127);
 	}
-	/* The gate, reached through our O_PATH handle: the state directory is not visible from here. */
-	char gate[16];
-	snprintf(gate, sizeof gate, "%d", fifo_fd);
-	int probe = openat(fd_dir, gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (probe >= 0)
-		close(probe);
-	else if (errno != ENXIO) /* ENXIO: no reader yet, which is what we expect */
-		die_path(STEP_OPEN_FIFO, plan->exec_fifo);
-	handle_gate_signals();
-	if (sync_send(SYNC_READY, 0) < 0)
-		die(STEP_SYNC, errno, NULL);
-	close(SYNC_FD);
-
-	int fd;
-	while ((fd = openat(fd_dir, gate, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	close(fd_dir);
-	if (fd < 0) {
-		dprintf(2, "tsrunc: open start gate: %s\n", strerror(errno));
-		_exit(1);
-	}
+	int fd = wait_at_gate(plan, fifo_fd, fd_dir);
 	/* `start` is waiting on the gate: startContainer hooks run now, and a failure goes back to it
 	 * through the gate itself ("E" + the message) instead of the "0" that releases it. */
 	struct hook_error hook_error;
