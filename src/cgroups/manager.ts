@@ -13,6 +13,7 @@ import { deviceProgram } from './device-program.js';
 import { CGROUP_PARENT } from './path.js';
 import { type CgroupWrite, type CurrentValues, v1Writes, v2Writes } from './resources.js';
 import { hugepageSizes, oomKills, type Stats, statsV1, statsV2 } from './stats.js';
+import { raiseRtBudget, type RtFiles } from './rt-budget.js';
 
 export interface CgroupManager {
   /** The container's cgroup path, relative to each hierarchy's root (e.g. /tsrunc/web). */
@@ -172,6 +173,18 @@ function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
   // Still "unlimited" after a finite limit was accepted: the kernel ignores this knob.
   if (w.verify && Number(w.value) >= 0 && (readNumber(target) ?? 0) >= 2 ** 62) warnings.push(w.verify);
 }
+
+const cgroupFiles: RtFiles = {
+  read: (dir, file) => readNumber(path.join(dir, file)),
+  write: (dir, file, value) => fs.writeFileSync(path.join(dir, file), String(value)),
+  children: (dir) => {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+    } catch {
+      return [];
+    }
+  },
+};
 
 function readFile(file: string): string | undefined {
   try {
@@ -358,6 +371,9 @@ class V1Manager implements CgroupManager {
 
   apply(resources: Resources, warnings: string[]): void {
     const writes = v1Writes(resources, warnings, this.current(resources));
+    const cpu = this.mounts.get('cpu');
+    const rt = resources.cpu?.realtimeRuntime;
+    if (cpu && rt !== undefined && rt > 0) raiseRtBudget(cpu, CGROUP_PARENT, this.path, rt, resources.cpu?.realtimePeriod, cgroupFiles);
     // Controllers only the hybrid host's cgroup2 hierarchy has are applied there, the v2 way.
     const onUnified = new Set(writes.map((w) => w.controller).filter((c) => !this.mounts.has(c) && this.unified?.offers(c)));
     for (const w of writes) {

@@ -41,6 +41,19 @@ t.test('scheduler: policy, nice and real-time priority as /proc/self/stat shows 
     s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 10 };
     rt(s);
   }), '0 10 1', 'SCHED_FIFO, priority 10');
+  // Under tsrunc's own levels (the default /tsrunc/<id>, and a relative cgroupsPath's a/b), which
+  // start with no real-time runtime: create gives them what the container needs (cgroups/rt-budget.ts).
+  const nested = uniqueId('rt-level');
+  t.equal(inside(t, stat, (s) => {
+    s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 10 };
+    s.linux!.resources = { cpu: { realtimeRuntime: 10_000, realtimePeriod: 1_000_000 } };
+    s.linux!.cgroupsPath = `${nested}/inner`;
+  }), '0 10 1', 'SCHED_FIFO under /tsrunc/<level>/inner');
+  t.equal(inside(t, stat, (s) => {
+    s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 10 };
+    s.linux!.resources = { cpu: { realtimeRuntime: 10_000 } };
+  }), '0 10 1', 'SCHED_FIFO in the default /tsrunc/<id>, with the parent\'s period');
+  t.notOk(fs.existsSync(`/sys/fs/cgroup/cpu/tsrunc/${nested}`), 'the level made for it went with the container');
   if (fs.existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')) {
     refused(t, (s) => (s.process!.scheduler = { policy: 'SCHED_RR', priority: 10 }), /sched_setattr \(process\.scheduler\), policy `2`: Operation not permitted \(EPERM\).*realtimeRuntime/);
   }
