@@ -102,8 +102,8 @@ export interface NativeAddon {
   netLinks(nsSocket: number): NetLink[];
   /** The addresses of link `index`, every family. */
   netAddresses(nsSocket: number, index: number): NetAddress[];
-  /** Moves link `index` of the runtime's namespace into targetSocket's, named `name` there ("eth%d": the kernel numbers it). */
-  netMoveLink(index: number, name: string, targetSocket: number): void;
+  /** Moves link `index` of fromSocket's namespace (default -1: the runtime's) into targetSocket's, named `name` there ("eth%d": the kernel numbers it). */
+  netMoveLink(index: number, name: string, targetSocket: number, fromSocket?: number): void;
   netSetLinkUp(nsSocket: number, index: number): void;
   /** Adds an address shaped as netAddresses gives them (EEXIST when it is there already). */
   netAddAddress(nsSocket: number, index: number, address: NetAddress): void;

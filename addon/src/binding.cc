@@ -557,15 +557,17 @@ Napi::Value NetAddresses(const Napi::CallbackInfo &info) {
   return out;
 }
 
-// netMoveLink(index, name, targetSocket): void — link `index` of the runtime's namespace into the
-// namespace of targetSocket, named `name` there (a template "eth%d" is completed by the kernel).
+// netMoveLink(index, name, targetSocket, fromSocket = -1): void — link `index` of fromSocket's
+// namespace into targetSocket's, named `name` there (a template "eth%d" is completed by the
+// kernel); -1 is the runtime's own namespace.
 Napi::Value NetMoveLink(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber())
-    return ThrowType(env, "netMoveLink(index: number, name: string, targetSocket: number)");
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber() || (info.Length() > 3 && !info[3].IsNumber()))
+    return ThrowType(env, "netMoveLink(index: number, name: string, targetSocket: number, fromSocket?: number)");
   std::string name = info[1].As<Napi::String>();
+  int from = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : -1;
   struct nl_error error = {};
-  if (tsrunc_nl_move_link(info[0].As<Napi::Number>().Int32Value(), name.c_str(), info[2].As<Napi::Number>().Int32Value(), &error) < 0)
+  if (tsrunc_nl_move_link(from, info[0].As<Napi::Number>().Int32Value(), name.c_str(), info[2].As<Napi::Number>().Int32Value(), &error) < 0)
     return ThrowNetlink(env, error);
   return env.Undefined();
 }

@@ -5,6 +5,7 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -367,12 +368,13 @@ static int transact(int ns_sock, struct request *req, const char *what, struct n
 	return r < 0 ? fail(error, what, err) : 0;
 }
 
-int tsrunc_nl_move_link(int index, const char *name, int target_sock, struct nl_error *error)
+int tsrunc_nl_move_link(int from_sock, int index, const char *name, int target_sock, struct nl_error *error)
 {
-	/* The namespace itself, from the socket that lives in it (SIOCGSKNS): no pid or path to race. */
-	int netns = ioctl(target_sock, SIOCGSKNS);
+	/* The namespace itself, from the socket that lives in it (SIOCGSKNS): no pid or path to race.
+	 * Our own is our main thread's, where Node's callers run. */
+	int netns = target_sock >= 0 ? ioctl(target_sock, SIOCGSKNS) : open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (netns < 0)
-		return fail(error, "ioctl(SIOCGSKNS)", errno);
+		return fail(error, target_sock >= 0 ? "ioctl(SIOCGSKNS)" : "open /proc/self/ns/net", errno);
 	struct request req;
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
 	uint32_t fd = (uint32_t)netns;
@@ -383,7 +385,7 @@ int tsrunc_nl_move_link(int index, const char *name, int target_sock, struct nl_
 	if (add_attr(&req, IFLA_NET_NS_FD, &fd, sizeof fd) < 0 || add_attr(&req, IFLA_IFNAME, name, strlen(name) + 1) < 0)
 		fail(error, "RTM_NEWLINK", errno);
 	else
-		r = transact(-1, &req, "RTM_NEWLINK", error);
+		r = transact(from_sock, &req, "RTM_NEWLINK", error);
 	close(netns);
 	return r;
 }

@@ -53,10 +53,11 @@ int tsrunc_nl_links(int ns_sock, struct nl_link **links, size_t *n, struct nl_er
 int tsrunc_nl_addresses(int ns_sock, int index, struct nl_addr **addrs, size_t *n, struct nl_error *error);
 
 /*
- * Moves link `index` of the caller's namespace into the namespace of `target_sock`, named `name`
- * there ("eth%d": the kernel picks the number), in one RTM_NEWLINK. 0, or -1 with *error.
+ * Moves link `index` of the namespace of `from_sock` into the namespace of `target_sock`, named
+ * `name` there ("eth%d": the kernel picks the number), in one RTM_NEWLINK. -1 for either socket is
+ * the caller's own namespace. 0, or -1 with *error.
  */
-int tsrunc_nl_move_link(int index, const char *name, int target_sock, struct nl_error *error);
+int tsrunc_nl_move_link(int from_sock, int index, const char *name, int target_sock, struct nl_error *error);
 
 /* Sets link `index` up (IFF_UP). 0, or -1 with *error. */
 int tsrunc_nl_set_up(int ns_sock, int index, struct nl_error *error);

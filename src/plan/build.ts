@@ -112,13 +112,12 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
   const devBoundFromHost = mounts.some((m) => m.destination === '/dev' && m.fstype === '');
   const namespaceId = options.namespaceId ?? statNamespace;
   const seccomp = planSeccomp(linux.seccomp, { ...(options.seccomp ?? nativeSeccomp), exactInteger: options.exactInteger ?? (() => undefined), debug });
-  const sysctl = planSysctl(linux.sysctl ?? {}, {
-    has: ns.has,
-    isRuntimeOwn: (type) => {
-      const joined = ns.joins.find((j) => j.nstype === CLONE_NEW[type]);
-      return joined !== undefined && namespaceId(joined.path) === options.host.namespaceIds[type];
-    },
-  });
+  /** A namespace joined by a path that is the runtime's own (e.g. /proc/1/ns/net from the host's pid namespace). */
+  const runtimeOwn = (type: NamespaceType) => {
+    const joined = ns.joins.find((j) => j.nstype === CLONE_NEW[type]);
+    return joined !== undefined && namespaceId(joined.path) === options.host.namespaceIds[type];
+  };
+  const sysctl = planSysctl(linux.sysctl ?? {}, { has: ns.has, isRuntimeOwn: runtimeOwn });
 
   return {
     joins: ns.joins,
@@ -126,7 +125,7 @@ export function buildLaunchPlan(spec: Spec, options: PlanOptions): LaunchPlan {
     userNamespaceMaps: ns.created('user') ? userNamespaceMaps(linux.uidMappings ?? [], linux.gidMappings ?? [], spec.process?.user?.additionalGids ?? [], options.host.idMapWriter) : undefined,
     timeOffsets: ns.created('time') ? timeOffsetsText(linux.timeOffsets) : '',
     netDevices: planNetDevices(linux.netDevices, {
-      networkNamespace: ns.created('network') ? 'new' : ns.has('network') ? 'joined' : 'none',
+      networkNamespace: ns.created('network') ? 'new' : ns.has('network') && !runtimeOwn('network') ? 'joined' : 'none',
       mayMove: (options.host.capabilities.effective & (1n << CAP_NET_ADMIN)) !== 0n,
       hostLinks: options.hostNetLinks ?? (() => native().netLinks(-1)),
     }),

@@ -139,8 +139,9 @@ export interface LaunchPlan {
   /** Text for /proc/self/timens_offsets ('' for none). */
   timeOffsets: string;
   /**
-   * linux.netDevices, fixed names first: moved into the new network namespace by the runtime, through
-   * a socket the init lends it (PLAN_NETNS_SOCKET); undefined or empty for none.
+   * linux.netDevices, fixed names first: moved into the container's network namespace (new, or
+   * joined by path) by the runtime, through a socket the init lends it (PLAN_NETNS_SOCKET);
+   * undefined or empty for none.
    */
   netDevices?: PlannedNetDevice[];
 

@@ -1,7 +1,7 @@
 /**
  * linux.netDevices (config-linux.md "Network Devices") → the devices create moves from the runtime's
- * network namespace into the container's new one, the names they get there, and the addresses they
- * keep.
+ * network namespace into the container's (a new one, or one joined by path), the names they get
+ * there, and the addresses they keep.
  *
  * What can be known before the container exists is checked here, so a config that cannot be
  * honoured is refused before anything is made: the names (what the kernel takes; a template only as
@@ -29,7 +29,7 @@ export interface PlannedNetDevice {
 
 /** What the plan needs to know about the namespaces. */
 export interface NetDeviceContext {
-  /** The container's network namespace: a new one, one joined by path, or the runtime's own. */
+  /** The container's network namespace: a new one, one joined by path, or the runtime's own (none, or a path to it). */
   networkNamespace: 'new' | 'joined' | 'none';
   /** The runtime holds CAP_NET_ADMIN, without which the kernel moves no device. */
   mayMove: boolean;
@@ -77,12 +77,7 @@ export function planNetDevices(netDevices: Record<string, NetDevice> | undefined
   if (entries.length === 0) return [];
   const fail = (pointer: string, expected: string) => new ConfigError('config.json', pointer, expected, NET_DEVICES_SECTION);
   if (ctx.networkNamespace === 'none') {
-    throw fail('/linux/netDevices', 'needs a new network namespace for the container (a "network" entry without a path in linux.namespaces): the devices are moved into it');
-  }
-  if (ctx.networkNamespace === 'joined') {
-    // A namespace joined by path outlives the container: a failed create could not give the
-    // devices back, and the spec forbids moving them out before deletion.
-    throw fail('/linux/netDevices', 'needs a new network namespace for the container, not one joined by path: devices are only moved into a namespace that dies with the container');
+    throw fail('/linux/netDevices', 'needs a network namespace of the container\'s own (a "network" entry in linux.namespaces, new or joined by a path that is not the runtime\'s): the devices are moved into it');
   }
 
   if (!ctx.mayMove) throw fail('/linux/netDevices', 'needs CAP_NET_ADMIN, which the runtime does not have (rootless?): the kernel moves no network device without it');
@@ -103,7 +98,7 @@ export function planNetDevices(netDevices: Record<string, NetDevice> | undefined
       if (nameError) throw fail(namePointer, nameError);
     }
     if (!isTemplate(name)) {
-      if (name === 'lo') throw fail(namePointer, '`lo` is taken in every new network namespace (its loopback device); a template such as "eth%d" gets a free name');
+      if (name === 'lo') throw fail(namePointer, '`lo` is taken in every network namespace (its loopback device); a template such as "eth%d" gets a free name');
       const first = named.get(name);
       if (first !== undefined) throw fail(namePointer, `\`${name}\` is the name ${first} already gives a device: names in the container's network namespace are unique`);
       named.set(name, namePointer);

@@ -34,7 +34,8 @@ import { initStepError, SyncType } from './init-steps.js';
 import { mountIdsUnder, unmountAddedUnder } from './host-mounts.js';
 import { cachingSeccompCompiler } from './seccomp-cache.js';
 import { sendToSeccompListener, takeSeccompFd } from './seccomp-listener.js';
-import { moveNetDevicesThrough } from './net-devices.js';
+import { CLONE_NEW } from '../plan/linux.js';
+import { moveNetDevicesThrough, type NetDevicesUndo, undoNetDevices } from './net-devices.js';
 
 export interface CreateOptions {
   /** Bundle directory; defaults to the current directory. */
@@ -102,6 +103,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   let consoleFd: number | undefined;
   let cgroups: CgroupManager | undefined;
   let resctrlMade: ResctrlMade | undefined;
+  let netUndo: NetDevicesUndo | undefined;
   try {
     if (typeof options.consoleSocket === 'string') consoleFd = native().connectUnix(options.consoleSocket);
     native().mkfifo(fifo, 0o622);
@@ -203,7 +205,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
       },
       handoff,
       (pid, fd) => {
-        moveNetDevicesThrough(pid, fd, plan.netDevices ?? [], log);
+        netUndo = moveNetDevicesThrough(pid, fd, plan.netDevices ?? [], log, plan.joins.some((j) => j.nstype === CLONE_NEW.network));
         crashPoint('create:net-devices-moved');
       },
     );
@@ -217,7 +219,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
   } catch (e) {
     children.killAll();
     // Each undone on its own: a cgroup that will not go must not keep the resctrl group.
-    for (const undo of [() => cgroups?.destroy({ kill: true }), () => resctrlMade && removeResctrl(resctrlMade)]) {
+    for (const undo of [() => netUndo && undoNetDevices(netUndo, log), () => cgroups?.destroy({ kill: true }), () => resctrlMade && removeResctrl(resctrlMade)]) {
       try {
         undo();
       } catch (cleanup) {
@@ -233,6 +235,7 @@ export function createContainer(ctx: RuntimeContext, id: string, options: Create
     if (e instanceof HookError) runHooks(spec, 'poststop', hookStateJson(spec, { bundle, id }, 0, 'stopped'), (err) => log.warn(err.message));
     throw e;
   } finally {
+    if (netUndo) fs.closeSync(netUndo.socket);
     if (syncFd !== undefined) fs.closeSync(syncFd);
     if (consoleFd !== undefined) fs.closeSync(consoleFd);
     lock.release();

@@ -161,8 +161,9 @@ export class FakeNative implements NativeAddon {
     return [];
   }
 
-  netMoveLink(index: number, name: string, targetSocket: number): void {
-    this.record('netMoveLink', index, name, targetSocket);
+  netMoveLink(index: number, name: string, targetSocket: number, fromSocket?: number): void {
+    if (fromSocket === undefined) this.record('netMoveLink', index, name, targetSocket);
+    else this.record('netMoveLink', index, name, targetSocket, fromSocket);
   }
 
   netSetLinkUp(nsSocket: number, index: number): void {

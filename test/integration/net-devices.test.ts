@@ -1,10 +1,11 @@
 // linux.netDevices on real containers (config-linux.md "Network Devices"): host veth ends moved into
-// the container's new network namespace, seen from inside with busybox; the refusals, each leaving
-// nothing behind; and what becomes of a moved device when its namespace dies (never moved back: a
-// veth is destroyed with the namespace, its peer with it). This kernel has no dummy driver, hence
+// the container's network namespace (new, or joined by path), seen from inside with busybox; the
+// refusals, each leaving nothing behind; and what becomes of a moved device when its namespace dies
+// (never moved back: a veth is destroyed with the namespace, its peer with it) or outlives a create
+// that failed (moved back as it was). This kernel has no dummy driver, hence
 // veth pairs; physical devices (which the kernel returns to the host instead) cannot be shown here.
 import fs from 'node:fs';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Spec } from '../../src/spec/generated/config.js';
 import { containersIn, expectCreateRefused, hostMounts, makeBundle, rootSkipReason, stateRoot, tsrunc, uniqueId, waitFor } from '../helpers/cli.js';
 import { hostHasLink, ip, linkName, makeVeth } from '../helpers/net.js';
@@ -150,23 +151,76 @@ t.test('refusals: a clear error at create, nothing moved, nothing left', async (
   };
   const missing = linkName('tsx');
   refused('a device the host does not have', (s) => (s.linux!.netDevices = { [missing]: { name: 'ctr0' } }), new RegExp(`config\\.json: /linux/netDevices/${missing}: there is no network device \`${missing}\` in the runtime's network namespace \\(config-linux\\.md#configLinuxNetworkDevices\\)`));
-  refused('a name the new namespace has (lo)', (s) => (s.linux!.netDevices = { [v.a]: { name: 'lo' } }), new RegExp(`/linux/netDevices/${v.a}/name: \`lo\` is taken in every new network namespace`));
+  refused('a name the new namespace has (lo)', (s) => (s.linux!.netDevices = { [v.a]: { name: 'lo' } }), new RegExp(`/linux/netDevices/${v.a}/name: \`lo\` is taken in every network namespace`));
   refused('one name for two devices', (s) => (s.linux!.netDevices = { [v.a]: { name: 'ctr0' }, [v.b]: { name: 'ctr0' } }), new RegExp(`/linux/netDevices/${v.b}/name: \`ctr0\` is the name /linux/netDevices/${v.a}/name already gives a device`));
   refused('a name too long', (s) => (s.linux!.netDevices = { [v.a]: { name: 'container-eth-zero' } }), /\/name: is 18 bytes long: an interface name has at most 15/);
   refused('a template not at the end', (s) => (s.linux!.netDevices = { [v.a]: { name: 'e%dx' } }), /\/name: may hold "%" only as a trailing "%d"/);
   refused('no network namespace', (s) => {
     s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
     s.linux!.netDevices = { [v.a]: {} };
-  }, /\/linux\/netDevices: needs a new network namespace for the container/);
+  }, /\/linux\/netDevices: needs a network namespace of the container's own/);
+  refused("the runtime's own, joined by path", (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/net' } : n));
+    s.linux!.netDevices = { [v.a]: {} };
+  }, /\/linux\/netDevices: needs a network namespace of the container's own/);
+});
 
+/** A named network namespace (ip netns), deleted at teardown with whatever is in it. */
+function namedNetns(t: Test): string {
   const netns = linkName('tsns');
   t.equal(ip('netns', 'add', netns).status, 0, 'a named network namespace to join');
   t.teardown(() => ip('netns', 'delete', netns));
-  refused('a network namespace joined by path', (s) => {
-    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${netns}` } : n));
-    s.linux!.netDevices = { [v.a]: {} };
-  }, /\/linux\/netDevices: needs a new network namespace for the container, not one joined by path/);
-  t.equal(ip('-n', netns, '-o', 'link').stdout.trim().split('\n').length, 1, 'nothing was moved into the joined namespace');
+  return netns;
+}
+
+const joining = (netns: string) => (s: Spec) => {
+  s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${netns}` } : n));
+};
+
+t.test('a namespace joined by path (a pod\'s, made beforehand): the device goes in, and stays after delete', async (t) => {
+  const v = makeVeth(t);
+  const netns = namedNetns(t);
+  t.equal(ip('addr', 'add', '192.0.2.17/24', 'dev', v.a).status, 0);
+  const root = stateRoot(t);
+  const bundle = makeBundle(t, (s) => {
+    joining(netns)(s);
+    s.process!.args = ['sh', '-c', probe('ctr0')];
+    s.linux!.netDevices = { [v.a]: { name: 'ctr0' } };
+  });
+  const r = tsrunc(root, ['run', '--bundle', bundle, uniqueId('netdev')]);
+  t.equal(r.status, 0, r.stderr);
+  const seen = parse(r.stdout);
+  t.same(seen.links?.split(' ').sort(), ['ctr0', 'lo'], "the joined namespace's lo and the device, renamed");
+  t.equal(Number(seen.flags) & 1, 1, `it is up (IFF_UP in ${seen.flags})`);
+  t.match(seen.addr, /inet 192\.0\.2\.17\/24 (brd \S+ )?scope global ctr0/, 'its address kept');
+  t.notOk(hostHasLink(v.a), 'it left the host');
+  t.equal(ip('-n', netns, 'link', 'show', 'dev', 'ctr0').status, 0, 'deleted, the container left it in the namespace it joined (config-linux.md: never moved out before deletion)');
+  t.ok(hostHasLink(v.b), 'and the veth lives on: its peer is still on the host');
+});
+
+t.test('a create that fails after moving into a joined namespace gives the device back as it was', async (t) => {
+  const v = makeVeth(t);
+  const netns = namedNetns(t);
+  t.equal(ip('addr', 'add', '192.0.2.17/24', 'dev', v.a).status, 0);
+  t.equal(ip('link', 'set', v.a, 'up').status, 0);
+  const root = stateRoot(t);
+  const mounts = hostMounts();
+  const bundle = makeBundle(t, (s) => {
+    joining(netns)(s);
+    s.process!.cwd = '/etc/passwd'; // the init's chdir fails after the move
+    s.linux!.netDevices = { [v.a]: { name: 'ctr0' } };
+  });
+  const r = tsrunc(root, ['--debug', 'create', '--bundle', bundle, uniqueId('netdev')]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, new RegExp(`network device ${v.a} moved into the container as ctr0`), 'the device had been moved');
+  t.match(r.stderr, /chdir to cwd `\/etc\/passwd`: Not a directory \(ENOTDIR\)/, 'then the init failed');
+  t.match(r.stderr, new RegExp(`network device ${v.a} moved back to the runtime's network namespace`));
+  t.ok(hostHasLink(v.a), 'the device is back on the host under its own name');
+  t.match(ip('-o', 'addr', 'show', 'dev', v.a).stdout, /inet 192\.0\.2\.17\/24 /, 'with its address');
+  t.equal(Number(sysfs(v.a, 'flags')) & 1, 1, 'and up, as it was');
+  t.equal(ip('-n', netns, '-o', 'link').stdout.trim().split('\n').length, 1, 'only lo is left in the joined namespace');
+  t.same(containersIn(root), [], 'no state');
+  t.same(hostMounts(), mounts, 'no mount');
 });
 
 /** Whether this kernel makes bridges (a device it will not move to another namespace). */

@@ -11,7 +11,7 @@ import type { HostInfo } from '../../src/plan/host.js';
 import { addressesToRestore, AF_INET, AF_INET6, formatAddress, IFA_F, interfaceNameError, type NetDeviceContext, planNetDevices, type PlannedNetDevice } from '../../src/plan/net-devices.js';
 import { Children, runHandshake } from '../../src/runtime/create.js';
 import { SyncType } from '../../src/runtime/init-steps.js';
-import { moveNetDevices, moveNetDevicesThrough } from '../../src/runtime/net-devices.js';
+import { moveNetDevices, moveNetDevicesThrough, undoNetDevices } from '../../src/runtime/net-devices.js';
 import type { NetDevice } from '../../src/spec/generated/config.js';
 import { FakeNative } from '../helpers/native-fake.js';
 import { baseSpec } from '../helpers/specs.js';
@@ -73,15 +73,14 @@ t.test('the plan: each device, fixed names before templates, host name by defaul
 
 t.test('the plan refuses, naming the pointer', async (t) => {
   const cases: Array<[string, Record<string, NetDevice>, Partial<NetDeviceContext>, string, RegExp]> = [
-    ['no network namespace', { veth0: {} }, { networkNamespace: 'none' }, '/linux/netDevices', /needs a new network namespace for the container/],
-    ['a joined one', { veth0: {} }, { networkNamespace: 'joined' }, '/linux/netDevices', /not one joined by path/],
+    ['no network namespace, or the runtime\'s', { veth0: {} }, { networkNamespace: 'none' }, '/linux/netDevices', /needs a network namespace of the container's own/],
     ['rootless', { veth0: {} }, { mayMove: false }, '/linux/netDevices', /needs CAP_NET_ADMIN/],
     ['a bad key', { 'a b': {} }, {}, '/linux/netDevices/a b', /the key, .*white space/],
     ['a key with a slash (escaped)', { 'a/b': {} }, {}, '/linux/netDevices/a~1b', /no "\/"/],
     ['a template as the key', { 'eth%d': {} }, {}, '/linux/netDevices/eth%d', /is a name template/],
     ['a long name', { veth0: { name: 'container-eth-zero' } }, {}, '/linux/netDevices/veth0/name', /18 bytes long/],
     ['a bad template', { veth0: { name: 'e%dx' } }, {}, '/linux/netDevices/veth0/name', /trailing "%d"/],
-    ['lo', { veth0: { name: 'lo' } }, {}, '/linux/netDevices/veth0/name', /`lo` is taken in every new network namespace/],
+    ['lo', { veth0: { name: 'lo' } }, {}, '/linux/netDevices/veth0/name', /`lo` is taken in every network namespace/],
     ['lo from the host', { lo: { name: 'x' } }, {}, '/linux/netDevices/lo', /`lo` cannot be moved/],
     ['lo by default', { lo: {} }, {}, '/linux/netDevices/lo', /`lo` cannot be moved/],
     ['a name twice', { veth0: { name: 'ctr0' }, veth1: { name: 'ctr0' } }, {}, '/linux/netDevices/veth1/name', /`ctr0` is the name \/linux\/netDevices\/veth0\/name already gives a device/],
@@ -101,7 +100,7 @@ const host: HostInfo = {
   inUserNamespace: false,
   capabilities: { lastCap: 40, bounding: (1n << 41n) - 1n, effective: (1n << 41n) - 1n },
   hasKcore: true,
-  namespaceIds: {},
+  namespaceIds: { network: 'nsfs:4026531840' },
   idMapWriter: { euid: 0, egid: 0, privileged: true, helpers: {} },
   cgroups: { kind: 'v2', v1: [], unified: '/sys/fs/cgroup' },
   apparmor: false,
@@ -140,7 +139,9 @@ t.test('buildLaunchPlan: the devices, and one record asking the init for a socke
     s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/run/netns/x' } : n));
     s.linux!.netDevices = { veth0: {} };
   });
-  t.throws(() => buildLaunchPlan(joined, options()), /\/linux\/netDevices: needs a new network namespace for the container, not one joined by path/);
+  t.same(buildLaunchPlan(joined, options({ namespaceId: () => 'other' })).netDevices!.map((d) => d.hostName), ['veth0'], 'a namespace joined by path takes them too');
+  const runtimeOwn = options({ namespaceId: () => host.namespaceIds.network! });
+  t.throws(() => buildLaunchPlan(joined, runtimeOwn), /\/linux\/netDevices: needs a network namespace of the container's own/, 'but not a path to the runtime\'s own');
   const noCap = { ...host, capabilities: { ...host.capabilities, effective: 0n } };
   t.throws(() => buildLaunchPlan(spec, options({ host: noCap })), /needs CAP_NET_ADMIN/);
 });
@@ -196,6 +197,7 @@ class NetFake extends FakeNative {
   added: Array<[number, string]> = [];
   up: number[] = [];
   moveError: SyscallError | undefined;
+  backError: SyscallError | undefined;
 
   override netLinks(nsSocket: number): NetLink[] {
     super.netLinks(nsSocket);
@@ -205,8 +207,15 @@ class NetFake extends FakeNative {
     super.netAddresses(nsSocket, index);
     return nsSocket < 0 ? (this.addresses.get(index) ?? []) : [];
   }
-  override netMoveLink(index: number, name: string, targetSocket: number): void {
-    super.netMoveLink(index, name, targetSocket);
+  override netMoveLink(index: number, name: string, targetSocket: number, fromSocket?: number): void {
+    super.netMoveLink(index, name, targetSocket, fromSocket);
+    if (fromSocket !== undefined && fromSocket >= 0) {
+      // Back to the runtime's namespace: the kernel keeps the ifindex when it is free there.
+      if (this.backError) throw this.backError;
+      const [link] = this.container.splice(this.container.findIndex((l) => l.index === index), 1);
+      this.host.push({ ...link!, name, up: false, index: this.host.some((l) => l.index === index) ? 100 + index : index });
+      return;
+    }
     if (this.moveError) throw this.moveError;
     const at = this.host.findIndex((l) => l.index === index);
     let final = name;
@@ -255,7 +264,7 @@ t.test('what create finds wrong, it finds before the first move', async (t) => {
   setNativeForTesting(fake);
   const taken = refusal(t, () => moveNetDevices(planned({ veth1: { name: 'ctr1' }, veth0: { name: 'sit0' } }), 42, quiet));
   t.equal(taken.pointer, '/linux/netDevices/veth0/name');
-  t.match(taken.message, /`sit0` is taken in the container's new network namespace/);
+  t.match(taken.message, /`sit0` is taken in the container's network namespace/);
   const gone = new NetFake();
   gone.host.splice(gone.host.findIndex((l) => l.name === 'veth0'), 1);
   setNativeForTesting(gone);
@@ -296,7 +305,7 @@ t.test('the lent socket is copied out of stage 1, used, and closed', async (t) =
   const fake = new NetFake();
   setNativeForTesting(fake);
   const before = fs.readdirSync('/proc/self/fd').length;
-  moveNetDevicesThrough(4242, 5, planned({ veth0: {} }), quiet);
+  t.equal(moveNetDevicesThrough(4242, 5, planned({ veth0: {} }), quiet, false), undefined, 'a new namespace: nothing to undo');
   t.same(fake.calls.filter((c) => c.name === 'pidfdOpen' || c.name === 'pidfdGetfd').map((c) => [c.name, c.args[0] === 4242 ? 4242 : c.args[1]]), [['pidfdOpen', 4242], ['pidfdGetfd', 5]]);
   t.equal(fs.readdirSync('/proc/self/fd').length, before, 'no fd left open');
   const socket = fake.calls.find((c) => c.name === 'netMoveLink')!.args[2];
@@ -322,4 +331,46 @@ t.test('the sync protocol: NETNS_SOCKET is answered with an ACK once the devices
   setNativeForTesting(exec);
   exec.spawnInit('/x', Buffer.alloc(0));
   t.throws(() => runHandshake('exec', sync, process.pid, p, new Children(), () => {}, () => {}), /lent a network namespace socket nobody asked for/);
+});
+
+t.test('a namespace joined by path: the socket stays for create, and a failure takes the devices back', async (t) => {
+  const fake = new NetFake();
+  setNativeForTesting(fake);
+  const before = fs.readdirSync('/proc/self/fd').length;
+  const undo = moveNetDevicesThrough(4242, 5, planned({ veth0: { name: 'ctr0' }, veth1: {} }), quiet, true)!;
+  t.same(undo.moved.map((m) => [m.hostName, m.wasUp]), [['veth0', true], ['veth1', false]]);
+  t.equal(fs.readdirSync('/proc/self/fd').length, before + 1, 'the copy stays open for undoNetDevices');
+  fake.added = [];
+  fake.up = [];
+  undoNetDevices(undo, quiet);
+  fs.closeSync(undo.socket);
+  t.same(fake.calls.filter((c) => c.name === 'netMoveLink' && c.args[3] === undo.socket).map((c) => c.args.slice(1, 3)), [['veth1', -1], ['veth0', -1]], 'last moved first, under its own name, into the runtime\'s namespace');
+  t.same(fake.host.filter((l) => l.name.startsWith('veth')).map((l) => l.name).sort(), ['veth0', 'veth1']);
+  t.same(fake.container.map((l) => l.name), ['lo'], 'nothing left in the joined namespace');
+  t.same(fake.added.map(([, a]) => a), ['192.0.2.17/24', '2001:db8::17/64'], "veth0's permanent global addresses back on it");
+  t.same(fake.up, [fake.host.find((l) => l.name === 'veth0')!.index], 'up again only the one that was up');
+
+  // A move that fails midway: what had moved goes back before the error is thrown.
+  const midway = new NetFake();
+  setNativeForTesting(midway);
+  let calls = 0;
+  const move = midway.netMoveLink.bind(midway);
+  midway.netMoveLink = (index, name, target, from) => {
+    if (from === undefined && ++calls === 2) throw new SyscallError('RTM_NEWLINK', undefined, 22, 'EINVAL');
+    move(index, name, target, from);
+  };
+  t.throws(() => moveNetDevicesThrough(4242, 5, planned({ veth0: { name: 'ctr0' }, veth1: {} }), quiet, true), /EINVAL/);
+  t.same(midway.container.map((l) => l.name), ['lo'], 'the first device came back');
+  t.ok(midway.host.some((l) => l.name === 'veth0'));
+  t.equal(fs.readdirSync('/proc/self/fd').length, before, 'and the copy is closed');
+
+  // A device that will not come back is a warning; the others still do.
+  const stuck = new NetFake();
+  setNativeForTesting(stuck);
+  const kept = moveNetDevicesThrough(4242, 5, planned({ veth0: {} }), quiet, true)!;
+  stuck.backError = new SyscallError('RTM_NEWLINK', undefined, 17, 'EEXIST');
+  const warnings: string[] = [];
+  undoNetDevices(kept, { warn: (m) => warnings.push(m), debug() {} });
+  fs.closeSync(kept.socket);
+  t.match(warnings, [/cleanup after a failed create: network device `veth0`: move it back to the runtime's network namespace: .*EEXIST/]);
 });
