@@ -4,6 +4,7 @@
  *
  *   creating ──▶ created ──start──▶ running ──(init exits)──▶ stopped ──delete──▶ (gone)
  *       └───────────┴──────(init dies / kill)──────────────────▶ stopped
+ *   created or running ──pause──▶ paused ──resume──▶ what it was
  */
 import fs from 'node:fs';
 import { StateError } from '../errors.js';
@@ -40,10 +41,12 @@ export function initAlive(state: Pick<StoredState, 'pid' | 'initStartTime'>): bo
 export function deriveStatus(state: StoredState | undefined, fifoPath: string, lockedByCreate = false): Status {
   if (!state || state.phase === 'creating') return lockedByCreate ? 'creating' : 'stopped';
   if (!initAlive(state)) return 'stopped';
+  // Frozen first, as runc reads it: a created container can be paused too, and is created again
+  // once resumed.
+  if (frozen(state)) return 'paused';
   // The gate's file goes after the init passed it: a start that died in between leaves it, but the
   // init has exec'd the container's program, which a running container is.
-  if (fs.existsSync(fifoPath) && !initHasExeced(state)) return 'created';
-  return frozen(state) ? 'paused' : 'running';
+  return fs.existsSync(fifoPath) && !initHasExeced(state) ? 'created' : 'running';
 }
 
 /** `dev:ino` of the file process `pid` runs (its /proc/<pid>/exe), or undefined if it cannot be seen. */
@@ -63,7 +66,7 @@ function initHasExeced(state: StoredState): boolean {
   return now !== undefined && now !== state.initExe;
 }
 
-/** The container's cgroup is frozen (`pause`). Read lazily: only a running container can be. */
+/** The container's cgroup is frozen (`pause`). Read only for a live init. */
 function frozen(state: StoredState): boolean {
   if (!state.cgroupPath) return false;
   return isFrozen(state.cgroupPath);
@@ -92,7 +95,8 @@ export function assertTransition(op: Operation, status: Status, id: string): voi
       if (status === 'created' || status === 'running' || status === 'paused') return;
       throw new StateError('container not running');
     case 'pause':
-      if (status === 'running') return;
+      // As runc: a created container too (its init waits at the gate, frozen; resume makes it created again).
+      if (status === 'running' || status === 'created') return;
       if (status === 'paused') throw new StateError('container already paused');
       throw new StateError('container not running');
     case 'resume':

@@ -372,6 +372,21 @@ t.test('pause stops the container, resume restarts it', async (t) => {
   t.ok(await waitFor(() => !alive(pid)));
 });
 
+t.test('a created container can be paused and resumed, as with runc: paused, then created again, then started', async (t) => {
+  const { root, id, pid } = created(t, (s) => (s.process!.args = ['sleep', '100']));
+  const status = () => JSON.parse(tsrunc(root, ['state', id]).stdout).status as string;
+  const paused = tsrunc(root, ['pause', id]);
+  t.equal(paused.status, 0, paused.stderr);
+  t.equal(status(), 'paused');
+  t.match(tsrunc(root, ['start', id]).stderr, /cannot start a container in the paused state/);
+  t.equal(tsrunc(root, ['resume', id]).status, 0);
+  t.equal(status(), 'created', 'created again: the init still waits at the gate');
+  t.equal(tsrunc(root, ['start', id]).status, 0);
+  t.equal(status(), 'running');
+  t.equal(fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/bin/busybox'), true, 'the same init became the process');
+  t.equal(tsrunc(root, ['delete', '--force', id]).status, 0);
+});
+
 t.test('no cgroup is left after 50 create/delete cycles', async (t) => {
   // Through the library: the same create and delete as the CLI's, without a Node start-up per call
   // (that matters on the emulated v2 guest).

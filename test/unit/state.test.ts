@@ -99,6 +99,11 @@ t.test('transitions use runc wording', async (t) => {
   t.doesNotThrow(() => assertTransition('kill', 'created', 'x'));
   t.throws(() => assertTransition('delete', 'running', 'x'), /cannot delete container x that is not stopped: running/);
   t.doesNotThrow(() => assertTransition('delete', 'stopped', 'x'));
+  t.doesNotThrow(() => assertTransition('pause', 'created', 'x'), 'a created container may be paused, as with runc');
+  t.doesNotThrow(() => assertTransition('pause', 'running', 'x'));
+  t.throws(() => assertTransition('pause', 'stopped', 'x'), /^container not running$/);
+  t.throws(() => assertTransition('pause', 'paused', 'x'), /^container already paused$/);
+  t.throws(() => assertTransition('start', 'paused', 'x'), /^cannot start a container in the paused state$/);
 });
 
 t.test('writeFileAtomic never writes through a symlink: not at the file, not at its temp name', async (t) => {
