@@ -174,16 +174,20 @@ function carryOut(dir: string, w: CgroupWrite, warnings: string[]): void {
   if (w.verify && Number(w.value) >= 0 && (readNumber(target) ?? 0) >= 2 ** 62) warnings.push(w.verify);
 }
 
+/** The child cgroups of `dir` (absolute); none when it is gone or unreadable. */
+function subCgroups(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  } catch {
+    return [];
+  }
+}
+
 const cgroupFiles: RtFiles = {
   read: (dir, file) => readNumber(path.join(dir, file)),
+  // Raw: rt-budget words the error itself, with the errno the kernel gave.
   write: (dir, file, value) => fs.writeFileSync(path.join(dir, file), String(value)),
-  children: (dir) => {
-    try {
-      return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
-    } catch {
-      return [];
-    }
-  },
+  children: subCgroups,
 };
 
 function readFile(file: string): string | undefined {
@@ -279,13 +283,8 @@ export function parentsToRemove(root: string, rel: string, made: readonly string
  * deepest first (as runc's RemovePath): a container's own (exec --cgroup, a delegated subtree).
  */
 function removeDir(dir: string): void {
-  let entries: fs.Dirent[] = [];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    // gone, or unreadable: the rmdir below says which
-  }
-  for (const e of entries) if (e.isDirectory()) removeDir(path.join(dir, e.name));
+  // A dir gone or unreadable has none: the rmdir below says which.
+  for (const sub of subCgroups(dir)) removeDir(sub);
   for (let attempt = 0; ; attempt++) {
     try {
       fs.rmdirSync(dir);

@@ -35,6 +35,18 @@ const probe = (dev: string) =>
     `echo "mac=$(cat /sys/class/net/${dev}/address)"`,
   ].join('; ');
 
+/** Runs a container (deleted after) that has `dev` moved in as ctr0 and probes it; what it saw. */
+function runMovedIn(t: Test, dev: string, mutate: (s: Spec) => void = () => {}): Record<string, string> {
+  const bundle = makeBundle(t, (s) => {
+    s.process!.args = ['sh', '-c', probe('ctr0')];
+    s.linux!.netDevices = { [dev]: { name: 'ctr0' } };
+    mutate(s);
+  });
+  const r = tsrunc(stateRoot(t), ['run', '--bundle', bundle, uniqueId('netdev')]);
+  t.equal(r.status, 0, r.stderr);
+  return parse(r.stdout);
+}
+
 const sysfs = (dev: string, file: string) => fs.readFileSync(`/sys/class/net/${dev}/${file}`, 'utf8').trim();
 
 t.test('a veth end is moved in, renamed and up, with its MTU, MAC and permanent global addresses only', async (t) => {
@@ -51,14 +63,7 @@ t.test('a veth end is moved in, renamed and up, with its MTU, MAC and permanent 
     t.equal(r.status, 0, `ip ${args.join(' ')} ${r.stderr.trim()}`);
   }
   const mac = sysfs(v.a, 'address');
-  const root = stateRoot(t);
-  const bundle = makeBundle(t, (s) => {
-    s.process!.args = ['sh', '-c', probe('ctr0')];
-    s.linux!.netDevices = { [v.a]: { name: 'ctr0' } };
-  });
-  const r = tsrunc(root, ['run', '--bundle', bundle, uniqueId('netdev')]);
-  t.equal(r.status, 0, r.stderr);
-  const seen = parse(r.stdout);
+  const seen = runMovedIn(t, v.a);
   t.same(seen.links?.split(' ').sort(), ['ctr0', 'lo'], 'the container has its lo and the device, renamed');
   t.equal(Number(seen.flags) & 1, 1, `it is up (IFF_UP in ${seen.flags})`);
   t.equal(seen.mtu, '1400', 'its MTU moved with it');
@@ -80,17 +85,11 @@ t.test('a veth end is moved in, renamed and up, with its MTU, MAC and permanent 
 t.test('in a new user namespace too: the runtime moves it with its own privileges, through the lent socket', async (t) => {
   const v = makeVeth(t);
   t.equal(ip('addr', 'add', '192.0.2.33/24', 'dev', v.a).status, 0);
-  const root = stateRoot(t);
-  const bundle = makeBundle(t, (s) => {
-    s.process!.args = ['sh', '-c', probe('ctr0')];
+  const seen = runMovedIn(t, v.a, (s) => {
     s.linux!.namespaces!.push({ type: 'user' });
     s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    s.linux!.netDevices = { [v.a]: { name: 'ctr0' } };
   });
-  const r = tsrunc(root, ['run', '--bundle', bundle, uniqueId('netdev')]);
-  t.equal(r.status, 0, r.stderr);
-  const seen = parse(r.stdout);
   t.same(seen.links?.split(' ').sort(), ['ctr0', 'lo']);
   t.match(seen.addr, /inet 192\.0\.2\.33\/24 (brd \S+ )?scope global ctr0/);
   t.equal(Number(seen.flags) & 1, 1, 'up');
@@ -181,15 +180,7 @@ t.test('a namespace joined by path (a pod\'s, made beforehand): the device goes 
   const v = makeVeth(t);
   const netns = namedNetns(t);
   t.equal(ip('addr', 'add', '192.0.2.17/24', 'dev', v.a).status, 0);
-  const root = stateRoot(t);
-  const bundle = makeBundle(t, (s) => {
-    joining(netns)(s);
-    s.process!.args = ['sh', '-c', probe('ctr0')];
-    s.linux!.netDevices = { [v.a]: { name: 'ctr0' } };
-  });
-  const r = tsrunc(root, ['run', '--bundle', bundle, uniqueId('netdev')]);
-  t.equal(r.status, 0, r.stderr);
-  const seen = parse(r.stdout);
+  const seen = runMovedIn(t, v.a, joining(netns));
   t.same(seen.links?.split(' ').sort(), ['ctr0', 'lo'], "the joined namespace's lo and the device, renamed");
   t.equal(Number(seen.flags) & 1, 1, `it is up (IFF_UP in ${seen.flags})`);
   t.match(seen.addr, /inet 192\.0\.2\.17\/24 (brd \S+ )?scope global ctr0/, 'its address kept');
